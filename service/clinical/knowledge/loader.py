@@ -1,0 +1,289 @@
+"""Load the knowledge files, check them against each other, and compile the lookups.
+
+Loading happens once at start-up. Anything wrong (a YAML syntax error, an unknown key, a rule
+that cites a source nobody defined) raises ``KnowledgeError`` with the file and the place, and
+the service refuses to start: a half-loaded rule base would give wrong advice silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from service.clinical.knowledge.schema import (
+    ConditionsFile,
+    CounsellingFile,
+    Dosing,
+    DrugClassData,
+    Manifest,
+    MedicationsFile,
+    ObservationsFile,
+    RuleData,
+    RulesFile,
+    ValueSetData,
+)
+
+KNOWLEDGE_DIR = Path(__file__).parent
+
+# Row ids of reference/clinical-research.md §1: D dosing, C contraindications, W cautions,
+# I interactions, M monitoring, X withdrawal, O overdose.
+_RESEARCH_ID = re.compile(r"^[DCWIMXO]\d{2}$")
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class KnowledgeError(RuntimeError):
+    """The knowledge files are unusable; the message says which file and what is wrong."""
+
+
+def word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """A case-insensitive pattern matching any of ``words`` as whole words or phrases."""
+    alternatives = sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True)
+    if not alternatives:
+        return None
+    body = "|".join(re.escape(word) for word in alternatives)
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
+
+
+def normalise_icd(code: str) -> str:
+    return code.replace(".", "").replace(" ", "").upper()
+
+
+@dataclass(frozen=True)
+class CompiledValueSet:
+    name: str
+    scope: str
+    icd_prefixes: tuple[str, ...]
+    icd_exclude: tuple[str, ...]
+    icd_history: tuple[str, ...]
+    snomed: frozenset[str]
+    words: re.Pattern[str] | None
+    exclude_words: re.Pattern[str] | None
+
+    def matches_icd(self, code: str) -> bool:
+        normal = normalise_icd(code)
+        if any(normal.startswith(prefix) for prefix in self.icd_exclude):
+            return False
+        return any(normal.startswith(prefix) for prefix in self.icd_prefixes)
+
+    def icd_is_history(self, code: str) -> bool:
+        normal = normalise_icd(code)
+        return any(normal.startswith(prefix) for prefix in self.icd_history)
+
+    def matches_text(self, text: str) -> bool:
+        if self.words is None or not self.words.search(text):
+            return False
+        return not (self.exclude_words is not None and self.exclude_words.search(text))
+
+
+@dataclass(frozen=True)
+class CompiledDrugClass:
+    name: str
+    rule: str
+    atc_prefixes: tuple[str, ...]
+    atc_exclude: tuple[str, ...]
+    rxnorm: frozenset[str]
+    names: re.Pattern[str]
+
+    def matches_atc(self, code: str) -> bool:
+        upper = code.strip().upper()
+        if any(upper.startswith(prefix) for prefix in self.atc_exclude):
+            return False
+        return any(upper.startswith(prefix) for prefix in self.atc_prefixes)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the clinical core knows, validated, with its lookups compiled."""
+
+    manifest: Manifest
+    rules_file: RulesFile
+    dosing: Dosing
+    medications: MedicationsFile
+    conditions: ConditionsFile
+    observations: ObservationsFile
+    counselling: CounsellingFile
+    value_sets: Mapping[str, CompiledValueSet] = field(repr=False)
+    drug_classes: tuple[CompiledDrugClass, ...] = field(repr=False)
+    negations: re.Pattern[str] | None = field(repr=False)
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def rule(self, code: str) -> RuleData:
+        try:
+            return self.rules_file.rules[code]
+        except KeyError:
+            raise KnowledgeError(f"rule code {code!r} is not in rules.yaml") from None
+
+    def describe_source(self, key: str) -> str:
+        """``001 (Baklosan 25 mg tablets leaflet...)``: the source as a card cites it."""
+        manifest = self.manifest
+        if key in manifest.leaflets:
+            return f"{key} ({manifest.leaflets[key].title})"
+        if key in manifest.conflicts:
+            return f"{key} ({manifest.conflicts[key]})"
+        if key in manifest.references:
+            return f"{key} ({manifest.references[key]})"
+        return key
+
+    @cached_property
+    def baclofen_names(self) -> re.Pattern[str]:
+        pattern = word_pattern(self.medications.baclofen.names)
+        assert pattern is not None  # the schema requires at least one name
+        return pattern
+
+    @cached_property
+    def product_form_words(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """(form, pattern) in the order a text is tested: the most specific form first."""
+        baclofen = self.medications.baclofen
+        ordered = (
+            ("intrathecal", baclofen.intrathecal_words),
+            ("granules", baclofen.granules_words),
+            ("liquid", baclofen.liquid_words),
+            ("tablet", baclofen.tablet_words),
+        )
+        return tuple((form, p) for form, words in ordered if (p := word_pattern(words)))
+
+    @cached_property
+    def route_words(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        routes = self.medications.routes
+        ordered = (("intrathecal", routes.intrathecal.words), ("oral", routes.oral.words))
+        return tuple((route, p) for route, words in ordered if (p := word_pattern(words)))
+
+    @cached_property
+    def baclofen_codes(self) -> frozenset[str]:
+        baclofen = self.medications.baclofen
+        return frozenset(
+            [*baclofen.products, *baclofen.intrathecal_codes, *baclofen.ingredient_codes.rxnorm]
+        )
+
+    @cached_property
+    def loinc_groups(self) -> Mapping[str, frozenset[str]]:
+        o = self.observations
+        return {
+            "body_weight": frozenset(o.body_weight),
+            "creatinine_clearance": frozenset(o.creatinine_clearance),
+            "egfr": frozenset(o.egfr),
+            "hepatic_panel": frozenset(o.hepatic_panel),
+            "glucose": frozenset(o.glucose),
+            "pregnancy_status": frozenset(o.pregnancy_status),
+            "lactation_status": frozenset(o.lactation_status),
+        }
+
+    @cached_property
+    def observation_codes(self) -> tuple[str, ...]:
+        """Every LOINC code the rules read, in a stable order (for the prefetch template)."""
+        seen: dict[str, None] = {}
+        for codes in self.loinc_groups.values():
+            for code in sorted(codes):
+                seen.setdefault(code, None)
+        return tuple(seen)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KnowledgeError(f"{path.name}: file is missing from {path.parent}") from None
+    except yaml.YAMLError as error:
+        raise KnowledgeError(f"{path.name}: not valid YAML: {error}") from None
+
+
+def _parse(path: Path, model: type[_Model]) -> _Model:
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors()
+        )
+        raise KnowledgeError(f"{path.name}: {problems}") from None
+
+
+def _check_sources(manifest: Manifest, where: str, sources: Iterable[str]) -> None:
+    known = {*manifest.leaflets, *manifest.conflicts, *manifest.references}
+    for source in sources:
+        if source not in known and not _RESEARCH_ID.match(source):
+            raise KnowledgeError(f"{where}: source {source!r} is not defined in manifest.yaml")
+
+
+def _compile_value_set(name: str, data: ValueSetData) -> CompiledValueSet:
+    return CompiledValueSet(
+        name=name,
+        scope=data.scope,
+        icd_prefixes=tuple(normalise_icd(c) for c in data.icd10cm),
+        icd_exclude=tuple(normalise_icd(c) for c in data.exclude_icd10cm),
+        icd_history=tuple(normalise_icd(c) for c in data.history_icd10cm),
+        snomed=frozenset(data.snomed),
+        words=word_pattern(data.words),
+        exclude_words=word_pattern(data.exclude_words),
+    )
+
+
+def _compile_drug_class(name: str, data: DrugClassData) -> CompiledDrugClass:
+    names = word_pattern(data.names)
+    assert names is not None  # the schema requires at least one name
+    return CompiledDrugClass(
+        name=name,
+        rule=data.rule,
+        atc_prefixes=tuple(p.upper() for p in data.atc_prefixes),
+        atc_exclude=tuple(p.upper() for p in data.atc_exclude),
+        rxnorm=frozenset(data.rxnorm),
+        names=names,
+    )
+
+
+def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> Knowledge:
+    """Read, validate and compile the knowledge files in ``directory``."""
+    manifest = _parse(directory / "manifest.yaml", Manifest)
+    rules_file = _parse(directory / "rules.yaml", RulesFile)
+    dosing = _parse(directory / "dosing.yaml", Dosing)
+    medications = _parse(directory / "medications.yaml", MedicationsFile)
+    conditions = _parse(directory / "conditions.yaml", ConditionsFile)
+    observations = _parse(directory / "observations.yaml", ObservationsFile)
+    counselling = _parse(directory / "counselling.yaml", CounsellingFile)
+
+    for code, rule in rules_file.rules.items():
+        _check_sources(manifest, f"rules.yaml: {code}", rule.sources)
+        for reason in rule.override_reasons:
+            if reason not in rules_file.override_reasons:
+                raise KnowledgeError(f"rules.yaml: {code}: unknown override reason {reason!r}")
+        if "info" not in rule.possible_indicators and not rule.override_reasons:
+            raise KnowledgeError(
+                f"rules.yaml: {code}: warning and critical rules need override reasons"
+            )
+    for key, reason_data in rules_file.override_reasons.items():
+        if reason_data.system not in rules_file.override_reason_systems:
+            raise KnowledgeError(
+                f"rules.yaml: override reason {key}: unknown system {reason_data.system!r}"
+            )
+    for line in counselling.patient_instruction:
+        _check_sources(manifest, "counselling.yaml", line.sources)
+    for name, drug_class in medications.interacting_classes.items():
+        if drug_class.rule not in rules_file.rules:
+            raise KnowledgeError(
+                f"medications.yaml: class {name}: unknown rule {drug_class.rule!r}"
+            )
+
+    return Knowledge(
+        manifest=manifest,
+        rules_file=rules_file,
+        dosing=dosing,
+        medications=medications,
+        conditions=conditions,
+        observations=observations,
+        counselling=counselling,
+        value_sets={n: _compile_value_set(n, v) for n, v in conditions.value_sets.items()},
+        drug_classes=tuple(
+            _compile_drug_class(n, c) for n, c in medications.interacting_classes.items()
+        ),
+        negations=word_pattern(conditions.negations),
+    )
