@@ -1,0 +1,48 @@
+"""The clinical core's one entry point: facts in, cards out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from cds_hooks.response import Card
+from service.clinical.cards import CardSettings, build_cards
+from service.clinical.facts import build_facts
+from service.clinical.findings import Finding
+from service.clinical.knowledge import Knowledge
+from service.clinical.rules import evaluate
+
+
+@dataclass(frozen=True)
+class Assessment:
+    cards: list[Card]
+    findings: list[Finding]
+
+
+def assess(
+    *,
+    knowledge: Knowledge,
+    today: date,
+    patient_id: str,
+    prefetch: Mapping[str, Any],
+    unavailable: Mapping[str, str],
+    base_url: str,
+    draft_orders: Any = None,
+    selections: Sequence[str] | None = None,
+    patient_view: bool = False,
+) -> Assessment:
+    facts = build_facts(
+        today=today,
+        patient_id=patient_id,
+        prefetch=prefetch,
+        unavailable=unavailable,
+        knowledge=knowledge,
+        draft_orders=draft_orders,
+        selections=selections,
+        evaluate_active=patient_view,
+    )
+    findings = evaluate(facts, knowledge, patient_view=patient_view)
+    cards = build_cards(findings, CardSettings(base_url, patient_id), knowledge)
+    return Assessment(cards, findings)

@@ -1,0 +1,207 @@
+"""Findings become CDS cards: wording from the knowledge files, suggestions as FHIR.
+
+One card per finding. Cards are ordered critical, warning, info; within a severity, by order
+and then by the catalogue's order, so the same input always gives the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cds_hooks.response import (
+    Action,
+    ActionType,
+    Card,
+    Coding,
+    Indicator,
+    Link,
+    OverrideReason,
+    SelectionBehavior,
+    Source,
+    Suggestion,
+)
+from service.clinical import resources
+from service.clinical.facts import BaclofenOrder
+from service.clinical.findings import (
+    CancelOrder,
+    Finding,
+    OrderTest,
+    SuggestionSpec,
+    SwitchProduct,
+    UpdateDose,
+)
+from service.clinical.knowledge import Knowledge
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_SUMMARY_LIMIT = 139
+
+
+def escape_markdown(text: str) -> str:
+    """Text from the record shown literally: no emphasis, links or raw HTML can sneak in."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+
+
+@dataclass(frozen=True)
+class CardSettings:
+    base_url: str  # the service's public base URL, for source.url and links
+    patient_id: str
+
+
+def summary_of(finding: Finding, knowledge: Knowledge) -> str:
+    template = knowledge.rule(finding.rule).summary
+    if isinstance(template, dict):
+        template = template[finding.variant] if finding.variant else next(iter(template.values()))
+    text = " ".join(template.format(**finding.values).split())
+    if len(text) > _SUMMARY_LIMIT:
+        text = text[: _SUMMARY_LIMIT - 3].rstrip() + "..."
+    return text
+
+
+def detail_of(finding: Finding, knowledge: Knowledge) -> str:
+    rule = knowledge.rule(finding.rule)
+    lines = [f"**{escape_markdown(rule.title)}**", ""]
+    if finding.facts:
+        lines += [
+            f"- {escape_markdown(what)}: {escape_markdown(value)}" for what, value in finding.facts
+        ]
+        lines.append("")
+    for note in finding.notes:
+        lines += [escape_markdown(note), ""]
+    lines += [f"**Why:** {escape_markdown(rule.why)}", ""]
+    sources = "; ".join(escape_markdown(knowledge.describe_source(s)) for s in rule.sources)
+    lines += [f"**Sources:** {sources}", ""]
+    lines.append(f"Rule `{finding.rule}`, baclofen-cds knowledge base {knowledge.version}.")
+    return "\n".join(lines)
+
+
+def _override_reasons(finding: Finding, knowledge: Knowledge) -> list[OverrideReason]:
+    if finding.indicator == "info":
+        return []
+    rules_file = knowledge.rules_file
+    reasons = []
+    for key in knowledge.rule(finding.rule).override_reasons:
+        data = rules_file.override_reasons[key]
+        reasons.append(
+            OverrideReason(
+                code=key,
+                system=rules_file.override_reason_systems[data.system],
+                display=data.display,
+            )
+        )
+    return reasons
+
+
+def _reference(order: BaclofenOrder) -> str | None:
+    return order.reference
+
+
+def _actions(spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge) -> list[Action]:
+    patient_id = settings.patient_id
+    if isinstance(spec, UpdateDose):
+        resource = resources.updated_dose(
+            spec.order, spec.per_dose, spec.per_day, patient_id, knowledge, spec.start
+        )
+        return [_replace_order(resource, spec.label)]
+    if isinstance(spec, SwitchProduct):
+        resource = resources.switched_product(
+            spec.order,
+            spec.product_text,
+            spec.per_dose,
+            spec.per_day,
+            spec.concentration_mg_per_ml,
+            patient_id,
+            knowledge,
+        )
+        return [_replace_order(resource, spec.label)]
+    if isinstance(spec, CancelOrder):
+        reference = _reference(spec.order)
+        if spec.order.is_draft:
+            if reference is None:
+                return []
+            return [Action(type=ActionType.DELETE, description=spec.label, resourceId=reference)]
+        return [
+            Action(
+                type=ActionType.UPDATE,
+                description=spec.label,
+                resource=resources.stopped(spec.order, patient_id),
+            )
+        ]
+    resource = resources.service_request(
+        spec.code, spec.display, patient_id, knowledge.observations.loinc_system
+    )
+    return [Action(type=ActionType.CREATE, description=spec.label, resource=resource)]
+
+
+def _replace_order(resource: dict[str, object], label: str) -> Action:
+    if "id" in resource:
+        return Action(type=ActionType.UPDATE, description=label, resource=dict(resource))
+    # Without an id the draft cannot be addressed: offer the corrected order to create.
+    return Action(type=ActionType.CREATE, description=label, resource=dict(resource))
+
+
+def suggestions_of(
+    finding: Finding, settings: CardSettings, knowledge: Knowledge
+) -> list[Suggestion]:
+    suggestions = []
+    for spec in finding.suggestions:
+        if isinstance(spec, UpdateDose | SwitchProduct | CancelOrder) and (
+            spec.order.resource.get("resourceType") not in ("MedicationRequest",)
+        ):
+            continue  # a DSTU2 MedicationOrder cannot be rewritten as valid R4
+        actions = _actions(spec, settings, knowledge)
+        if actions:
+            suggestions.append(
+                Suggestion(
+                    label=spec.label, isRecommended=spec.recommended or None, actions=actions
+                )
+            )
+    return suggestions
+
+
+def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> Card:
+    rule = knowledge.rule(finding.rule)
+    suggestions = suggestions_of(finding, settings, knowledge)
+    links: list[Link] = []
+    return Card(
+        summary=summary_of(finding, knowledge),
+        detail=detail_of(finding, knowledge),
+        indicator=Indicator(finding.indicator),
+        source=Source(
+            label=f"{knowledge.manifest.card_source_label} (knowledge {knowledge.version})",
+            url=f"{settings.base_url.rstrip('/')}/knowledge/rules/{finding.rule}",
+            topic=Coding(
+                code=finding.rule, system=knowledge.manifest.rule_code_system, display=rule.title
+            ),
+        ),
+        suggestions=suggestions,
+        selectionBehavior=SelectionBehavior.ANY if suggestions else None,
+        overrideReasons=_override_reasons(finding, knowledge),
+        links=links,
+    )
+
+
+def build_cards(
+    findings: Sequence[Finding], settings: CardSettings, knowledge: Knowledge
+) -> list[Card]:
+    catalogue = {code: index for index, code in enumerate(knowledge.rules_file.rules)}
+    order_rank: dict[int, int] = {}
+    for finding in findings:
+        order_rank.setdefault(id(finding.order), len(order_rank))
+
+    def key(finding: Finding) -> tuple[int, int, int]:
+        return (
+            -Indicator(finding.indicator).urgency,
+            order_rank[id(finding.order)],
+            catalogue.get(finding.rule, len(catalogue)),
+        )
+
+    return [card_of(finding, settings, knowledge) for finding in sorted(findings, key=key)]
+
+
+def rule_codes(cards: Iterable[Card]) -> list[str]:
+    return [card.source.topic.code for card in cards if card.source.topic is not None]
+
+
+__all__ = ["CardSettings", "OrderTest", "build_cards", "card_of", "escape_markdown", "rule_codes"]

@@ -1,0 +1,139 @@
+"""Assemble the facts of one hook call: the patient, and each baclofen order to evaluate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from service.clinical.facts.bundles import reference_of, resources
+from service.clinical.facts.conditions import allergy_facts, condition_facts
+from service.clinical.facts.medications import (
+    active_requests,
+    baclofen_order,
+    medication_index,
+    other_medication,
+)
+from service.clinical.facts.model import BaclofenOrder, OrderContext, PatientFacts
+from service.clinical.facts.observations import observation_facts
+from service.clinical.facts.patient import age_of, sex_of
+from service.clinical.fhir_json import as_dict, as_str
+from service.clinical.knowledge import Knowledge
+
+_IGNORED_DRAFT_STATUSES = {"entered-in-error"}
+_NOT_ADDED_STATUSES = {"stopped", "cancelled", "completed", "entered-in-error"}
+
+
+@dataclass(frozen=True)
+class HookFacts:
+    patient: PatientFacts
+    orders: tuple[OrderContext, ...]
+
+
+def _most_recent(orders: Sequence[BaclofenOrder]) -> BaclofenOrder | None:
+    return max(orders, key=lambda o: o.authored_on or date.min, default=None)
+
+
+def _context_for(
+    draft: BaclofenOrder, active: Sequence[BaclofenOrder], siblings: tuple[BaclofenOrder, ...]
+) -> OrderContext:
+    # A draft replaces the order its priorPrescription names, or re-signs the one with its id.
+    replaced = [
+        o
+        for o in active
+        if o.reference is not None
+        and (o.reference == draft.prior_prescription or o.reference == draft.reference)
+    ]
+    if replaced:
+        current = replaced[0]
+        remaining = tuple(o for o in active if o is not current)
+        return OrderContext(draft, current, remaining, siblings)
+    # Nothing replaced: the active order of the same kind is still the dose this one changes,
+    # and every active order stays on top of it (duplicate therapy).
+    same_kind = [o for o in active if o.dose.kind is draft.dose.kind]
+    return OrderContext(draft, _most_recent(same_kind), tuple(active), siblings)
+
+
+def build_facts(
+    *,
+    today: date,
+    patient_id: str,
+    prefetch: Mapping[str, Any],
+    unavailable: Mapping[str, str],
+    knowledge: Knowledge,
+    draft_orders: Any = None,
+    selections: Sequence[str] | None = None,
+    evaluate_active: bool = False,
+) -> HookFacts:
+    """Facts for the rules.
+
+    ``prefetch`` maps each prefetch key to its value (``None`` when known to be empty);
+    ``unavailable`` names the keys that could not be obtained and why. With
+    ``evaluate_active`` (patient-view) the patient's active baclofen orders are evaluated;
+    otherwise the baclofen orders among ``draft_orders`` (only ``selections`` when given).
+    """
+    patient = as_dict(prefetch.get("patient"))
+    index = medication_index(draft_orders, prefetch.get("medications"))
+
+    active: list[BaclofenOrder] = []
+    others = []
+    for request in active_requests(prefetch.get("medications")):
+        order = baclofen_order(request, index, knowledge, is_draft=False)
+        if order is not None:
+            active.append(order)
+        else:
+            other = other_medication(request, index, knowledge, in_this_session=False)
+            if other is not None:
+                others.append(other)
+
+    drafts: list[BaclofenOrder] = []
+    wanted = set(selections) if selections is not None else None
+    for request in resources(draft_orders):
+        if request.get("resourceType") not in ("MedicationRequest", "MedicationOrder"):
+            continue
+        status = (as_str(request.get("status")) or "").lower()
+        if status in _IGNORED_DRAFT_STATUSES:
+            continue
+        reference = reference_of(request)
+        order = baclofen_order(request, index, knowledge, is_draft=True)
+        if order is None:
+            if status not in _NOT_ADDED_STATUSES:
+                other = other_medication(request, index, knowledge, in_this_session=True)
+                if other is not None:
+                    others.append(other)
+            continue
+        if wanted is None or reference in wanted:
+            drafts.append(order)
+
+    observations = observation_facts(prefetch.get("observations"), knowledge, today)
+    facts = PatientFacts(
+        today=today,
+        patient_id=patient_id,
+        age=age_of(patient, today),
+        sex=sex_of(patient),
+        weight=observations.weight,
+        stale_weight=observations.stale_weight,
+        renal=observations.renal,
+        conditions=condition_facts(prefetch.get("conditions"), knowledge),
+        allergies=allergy_facts(prefetch.get("allergies"), knowledge),
+        other_medications=tuple(others),
+        active_baclofen=tuple(active),
+        last_hepatic_test=observations.last_hepatic_test,
+        last_glucose_test=observations.last_glucose_test,
+        pregnancy=observations.pregnancy,
+        lactation=observations.lactation,
+        unavailable=dict(unavailable),
+    )
+
+    if evaluate_active:
+        contexts = tuple(
+            OrderContext(order, None, tuple(o for o in active if o is not order), tuple(active[:i]))
+            for i, order in enumerate(active)
+        )
+    else:
+        contexts = tuple(
+            _context_for(draft, active, tuple(d for d in drafts[:i] if not d.is_stop))
+            for i, draft in enumerate(drafts)
+        )
+    return HookFacts(facts, contexts)

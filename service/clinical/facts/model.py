@@ -1,0 +1,162 @@
+"""Typed facts about the patient and the orders: what the rules read, and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from service.clinical.dosing.daily_dose import OrderDose
+from service.clinical.dosing.products import Product
+from service.clinical.fhir_json import JSON
+
+
+class ClinicalStatus(StrEnum):
+    ACTIVE = "active"  # active, recurrence, relapse, or not stated
+    HISTORY = "history"  # resolved, inactive, remission
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A numeric observation, in the unit the rules use (kg, mL/min)."""
+
+    label: str  # "Body weight", "eGFR", "CrCl"
+    value: float
+    unit: str
+    on: date
+    code: str
+    comparator: str | None = None  # "<", ">", ... as the lab sent it
+
+    @property
+    def text(self) -> str:
+        number = f"{self.value:g}"
+        return f"{self.label} {self.comparator or ''}{number} {self.unit} ({self.on.isoformat()})"
+
+
+@dataclass(frozen=True)
+class Age:
+    """Completed years; a partial birth date gives a range (youngest, oldest)."""
+
+    youngest: int
+    oldest: int
+    birth_date: date
+
+    @property
+    def text(self) -> str:
+        if self.youngest == self.oldest:
+            return f"{self.youngest} years"
+        return f"{self.youngest}-{self.oldest} years"
+
+
+@dataclass(frozen=True)
+class ConditionFact:
+    label: str
+    status: ClinicalStatus
+    value_sets: frozenset[str]
+    recorded: date | None = None
+
+
+@dataclass(frozen=True)
+class AllergyFact:
+    label: str
+    verification: str | None
+
+
+@dataclass(frozen=True)
+class OtherMedication:
+    """A non-baclofen medication the patient takes or is being ordered."""
+
+    label: str
+    classes: frozenset[str]  # names of interacting classes (medications.yaml)
+    in_this_session: bool  # a draft order of the same ordering session
+    short_name: str = ""  # the ingredient that matched ("tramadol"), for short card text
+
+    @property
+    def name(self) -> str:
+        return self.short_name or self.label
+
+
+class StatusAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class StatusObservation:
+    answer: StatusAnswer
+    on: date | None
+    label: str
+
+
+@dataclass(frozen=True)
+class BaclofenOrder:
+    """A baclofen MedicationRequest: a draft being ordered, or an active one in the record."""
+
+    reference: str | None  # "MedicationRequest/123"
+    status: str
+    authored_on: date | None
+    product: Product
+    dose: OrderDose
+    prior_prescription: str | None
+    resource: JSON = field(repr=False)
+    is_draft: bool = False
+
+    @property
+    def is_stop(self) -> bool:
+        return self.status in ("stopped", "cancelled", "completed")
+
+    @property
+    def daily_text(self) -> str:
+        daily = self.dose.highest_daily
+        if daily is None:
+            return "dose unknown"
+        return f"{daily:g} {self.dose.kind.unit}/day"
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    today: date
+    patient_id: str
+    age: Age | None
+    sex: str | None
+    weight: Measurement | None  # within the weight recency window
+    stale_weight: Measurement | None  # the latest weight when it is older than that
+    renal: Measurement | None  # latest CrCl or eGFR within the renal recency window
+    conditions: tuple[ConditionFact, ...]
+    allergies: tuple[AllergyFact, ...]
+    other_medications: tuple[OtherMedication, ...]
+    active_baclofen: tuple[BaclofenOrder, ...]
+    last_hepatic_test: date | None
+    last_glucose_test: date | None
+    pregnancy: StatusObservation | None
+    lactation: StatusObservation | None
+    # Prefetch keys that could not be obtained, with the reason ("timeout", "HTTP 401"...).
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+
+    def conditions_in(
+        self, value_set: str, statuses: tuple[ClinicalStatus, ...] = (ClinicalStatus.ACTIVE,)
+    ) -> list[ConditionFact]:
+        return [c for c in self.conditions if value_set in c.value_sets and c.status in statuses]
+
+    def medications_in(self, drug_class: str) -> list[OtherMedication]:
+        return [m for m in self.other_medications if drug_class in m.classes]
+
+
+@dataclass(frozen=True)
+class OrderContext:
+    """One baclofen order under evaluation, with what it changes."""
+
+    order: BaclofenOrder
+    # The established order this one continues or changes (priorPrescription, the same id, or
+    # the most recent active order of the same kind), None for a new start.
+    current: BaclofenOrder | None
+    # Active baclofen orders that stay active alongside this one.
+    remaining: tuple[BaclofenOrder, ...]
+    # Other baclofen drafts of the same session, ordered before this one.
+    sibling_drafts: tuple[BaclofenOrder, ...] = ()
+
+    @property
+    def is_new_start(self) -> bool:
+        return self.current is None and not self.remaining

@@ -1,0 +1,152 @@
+"""Weight, renal function, recent labs and pregnancy/lactation status from Observations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from service.clinical.facts.bundles import resources
+from service.clinical.facts.model import Measurement, StatusAnswer, StatusObservation
+from service.clinical.fhir_json import (
+    JSON,
+    as_dict,
+    as_number,
+    as_str,
+    codings,
+    concept_texts,
+    months_before,
+    parse_date,
+)
+from service.clinical.knowledge import Knowledge, word_pattern
+
+_EXCLUDED_STATUSES = {"entered-in-error", "cancelled"}
+_WEIGHT_TO_KG = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237}
+
+
+@dataclass(frozen=True)
+class ObservationFacts:
+    weight: Measurement | None
+    stale_weight: Measurement | None
+    renal: Measurement | None
+    last_hepatic_test: date | None
+    last_glucose_test: date | None
+    pregnancy: StatusObservation | None
+    lactation: StatusObservation | None
+
+
+def _effective_date(observation: JSON) -> date | None:
+    for key in ("effectiveDateTime", "effectiveInstant", "issued"):
+        found = parse_date(observation.get(key))
+        if found is not None:
+            return found
+    period = as_dict(observation.get("effectivePeriod"))
+    if period is not None:
+        return parse_date(period.get("end")) or parse_date(period.get("start"))
+    return None
+
+
+def _value(observation: JSON) -> tuple[float | None, str | None, str]:
+    """(number, comparator, unit) of valueQuantity, or of a valueString such as '>60'."""
+    quantity = as_dict(observation.get("valueQuantity"))
+    if quantity is not None:
+        unit = as_str(quantity.get("code")) or as_str(quantity.get("unit")) or ""
+        return as_number(quantity.get("value")), as_str(quantity.get("comparator")), unit
+    text = as_str(observation.get("valueString"))
+    if text is not None:
+        stripped = text.strip()
+        comparator = next((c for c in ("<=", ">=", "<", ">") if stripped.startswith(c)), None)
+        number = as_number(stripped[len(comparator) :] if comparator else stripped)
+        return number, comparator, ""
+    return None, None, ""
+
+
+def _answer(observation: JSON, yes: Any, no: Any) -> StatusAnswer:
+    concept = observation.get("valueCodeableConcept")
+    for coding in codings(concept):
+        if coding.code in no.codes:
+            return StatusAnswer.NO
+        if coding.code in yes.codes:
+            return StatusAnswer.YES
+    texts = " | ".join(concept_texts(concept)) or (as_str(observation.get("valueString")) or "")
+    no_words, yes_words = word_pattern(no.words), word_pattern(yes.words)
+    if no_words is not None and no_words.search(texts):
+        return StatusAnswer.NO
+    if yes_words is not None and yes_words.search(texts):
+        return StatusAnswer.YES
+    if observation.get("valueBoolean") is True:
+        return StatusAnswer.YES
+    if observation.get("valueBoolean") is False:
+        return StatusAnswer.NO
+    return StatusAnswer.UNKNOWN
+
+
+def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> ObservationFacts:
+    loinc = knowledge.observations.loinc_system
+    groups = knowledge.loinc_groups
+    dosing = knowledge.dosing
+    weight_since = months_before(today, dosing.weight.recency_months)
+    renal_since = months_before(today, dosing.renal.recency_months)
+
+    latest_weight: Measurement | None = None
+    latest_renal: Measurement | None = None
+    hepatic: date | None = None
+    glucose: date | None = None
+    pregnancy: StatusObservation | None = None
+    lactation: StatusObservation | None = None
+
+    for observation in resources(bundle, "Observation"):
+        if as_str(observation.get("status")) in _EXCLUDED_STATUSES:
+            continue
+        codes = {
+            c.code for c in codings(observation.get("code")) if c.system == loinc or not c.system
+        }
+        on = _effective_date(observation)
+        if on is None or on > today:
+            continue
+
+        if codes & groups["body_weight"]:
+            value, comparator, unit = _value(observation)
+            factor = _WEIGHT_TO_KG.get(unit.strip().lower() if unit else "kg")
+            if value is not None and value > 0 and factor is not None:
+                candidate = Measurement(
+                    "Body weight",
+                    round(value * factor, 2),
+                    "kg",
+                    on,
+                    next(iter(codes & groups["body_weight"])),
+                    comparator,
+                )
+                if latest_weight is None or candidate.on > latest_weight.on:
+                    latest_weight = candidate
+        renal_codes = codes & (groups["creatinine_clearance"] | groups["egfr"])
+        if renal_codes:
+            value, comparator, unit = _value(observation)
+            if value is not None and value >= 0:
+                is_crcl = bool(codes & groups["creatinine_clearance"])
+                candidate = Measurement(
+                    "CrCl" if is_crcl else "eGFR",
+                    value,
+                    "mL/min" if is_crcl else "mL/min/1.73m2",
+                    on,
+                    next(iter(renal_codes)),
+                    comparator,
+                )
+                if latest_renal is None or candidate.on > latest_renal.on:
+                    latest_renal = candidate
+        if codes & groups["hepatic_panel"] and (hepatic is None or on > hepatic):
+            hepatic = on
+        if codes & groups["glucose"] and (glucose is None or on > glucose):
+            glucose = on
+        o = knowledge.observations
+        if codes & groups["pregnancy_status"] and (pregnancy is None or (pregnancy.on or on) < on):
+            answer = _answer(observation, o.pregnant_answers, o.not_pregnant_answers)
+            pregnancy = StatusObservation(answer, on, f"pregnancy status ({on.isoformat()})")
+        if codes & groups["lactation_status"] and (lactation is None or (lactation.on or on) < on):
+            answer = _answer(observation, o.breastfeeding_answers, o.not_breastfeeding_answers)
+            lactation = StatusObservation(answer, on, f"breastfeeding status ({on.isoformat()})")
+
+    weight = latest_weight if latest_weight and latest_weight.on >= weight_since else None
+    stale = latest_weight if latest_weight and weight is None else None
+    renal = latest_renal if latest_renal and latest_renal.on >= renal_since else None
+    return ObservationFacts(weight, stale, renal, hepatic, glucose, pregnancy, lactation)

@@ -1,0 +1,180 @@
+"""Small, total readers for FHIR JSON.
+
+The clinical core reads prefetch data as plain JSON rather than through full FHIR models: most
+of a patient's record is irrelevant to baclofen, and real EHR data is often a little malformed.
+Every reader here accepts anything and answers ``None`` (or an empty tuple) when the value is
+not there or not of the expected shape, so a sloppy resource can never crash an evaluation.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+JSON = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CodingValue:
+    system: str
+    code: str
+    display: str
+
+
+def as_dict(value: Any) -> JSON | None:
+    return value if isinstance(value, Mapping) else None
+
+
+def dig(value: Any, *path: str) -> Any:
+    """``value[path[0]][path[1]]...``, or ``None`` as soon as a step is not an object."""
+    for key in path:
+        mapping = as_dict(value)
+        if mapping is None:
+            return None
+        value = mapping.get(key)
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    # Clients send single objects where FHIR wants arrays (the sandbox's `category`).
+    return [value] if isinstance(value, Mapping) else []
+
+
+def as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def as_number(value: Any) -> float | None:
+    """A finite number from a JSON number or a numeric string, else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def codings(concept: Any) -> tuple[CodingValue, ...]:
+    """The codings of a CodeableConcept (or of a bare Coding)."""
+    concept_dict = as_dict(concept)
+    if concept_dict is None:
+        return ()
+    raw = concept_dict.get("coding")
+    items = as_list(raw) if raw is not None else ([concept_dict] if "code" in concept_dict else [])
+    result = []
+    for item in items:
+        coding = as_dict(item)
+        if coding is None:
+            continue
+        result.append(
+            CodingValue(
+                system=(as_str(coding.get("system")) or "").strip(),
+                code=(as_str(coding.get("code")) or "").strip(),
+                display=(as_str(coding.get("display")) or "").strip(),
+            )
+        )
+    return tuple(result)
+
+
+def concept_texts(concept: Any) -> tuple[str, ...]:
+    """Every human-readable text of a CodeableConcept: ``text`` and the displays."""
+    concept_dict = as_dict(concept)
+    if concept_dict is None:
+        return ()
+    texts = [t for t in [as_str(concept_dict.get("text"))] if t]
+    texts += [c.display for c in codings(concept_dict) if c.display]
+    return tuple(texts)
+
+
+def concept_label(concept: Any) -> str:
+    """The best single label for a concept: its text, else a display, else a code."""
+    texts = concept_texts(concept)
+    if texts:
+        return texts[0]
+    for coding in codings(concept):
+        if coding.code:
+            return coding.code
+    return "unnamed"
+
+
+def codes_in(concept: Any, systems: frozenset[str] | set[str] | tuple[str, ...]) -> Iterator[str]:
+    for coding in codings(concept):
+        if coding.code and coding.system in systems:
+            yield coding.code
+
+
+def status_code(concept: Any) -> str | None:
+    """The code of a status CodeableConcept (``clinicalStatus``), lower-cased."""
+    for coding in codings(concept):
+        if coding.code:
+            return coding.code.lower()
+    concept_dict = as_dict(concept)
+    text = as_str(concept_dict.get("text")) if concept_dict is not None else None
+    return text.lower() if text else None
+
+
+def parse_date(value: Any, *, latest: bool = False) -> date | None:
+    """The calendar date of a FHIR date or dateTime (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD...``).
+
+    A partial date stands for a period; ``latest`` picks its last day instead of its first.
+    """
+    text = as_str(value)
+    if text is None:
+        return None
+    text = text.strip()
+    try:
+        if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+            return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+        if len(text) == 7 and text[4] == "-":
+            year, month = int(text[0:4]), int(text[5:7])
+            day = calendar.monthrange(year, month)[1] if latest else 1
+            return date(year, month, day)
+        if len(text) == 4 and text.isdigit():
+            return date(int(text), 12, 31) if latest else date(int(text), 1, 1)
+    except ValueError:
+        return None
+    return None
+
+
+def reference_id(reference: Any) -> str | None:
+    """``MedicationRequest/123`` (or a full URL ending so) → ``MedicationRequest/123``."""
+    reference_dict = as_dict(reference)
+    ref = as_str(reference_dict.get("reference")) if reference_dict is not None else None
+    if ref is None:
+        return None
+    parts = ref.rstrip("/").split("/")
+    if ref.startswith("#"):
+        return ref
+    if len(parts) >= 2:
+        # Drop a trailing _history/n from versioned references.
+        if len(parts) >= 4 and parts[-2] == "_history":
+            parts = parts[:-2]
+        return f"{parts[-2]}/{parts[-1]}"
+    return None
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (clamped to the month's length)."""
+    total = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(total, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def completed_years(born: date, on: date) -> int:
+    years = on.year - born.year
+    if (on.month, on.day) < (born.month, born.day):
+        years -= 1
+    return years

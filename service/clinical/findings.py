@@ -1,0 +1,79 @@
+"""What a rule found: the rule code, the severity, the numbers, and what could fix it.
+
+Findings are plain data. Turning them into CDS cards (wording, FHIR resources) is the job of
+``cards``; rules never build a card themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from service.clinical.facts import BaclofenOrder
+
+IndicatorName = Literal["info", "warning", "critical"]
+
+
+@dataclass(frozen=True)
+class UpdateDose:
+    """Change the draft to ``per_dose`` x ``per_day`` (mg, or mcg when intrathecal)."""
+
+    order: BaclofenOrder
+    per_dose: float
+    per_day: float
+    label: str
+    recommended: bool = False
+    start: date | None = None  # not before this day (the next permitted titration step)
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    """Stop (active) or remove (draft) another baclofen order."""
+
+    order: BaclofenOrder
+    label: str
+    recommended: bool = False
+
+
+@dataclass(frozen=True)
+class SwitchProduct:
+    """Replace the draft's product by ``product_text``, keeping or adjusting the dose."""
+
+    order: BaclofenOrder
+    product_text: str
+    form: Literal["tablet", "liquid"]
+    per_dose: float
+    per_day: float
+    unit: Literal["mg", "mL"]
+    label: str
+    strength_mg: float | None = None
+    concentration_mg_per_ml: float | None = None
+    recommended: bool = False
+
+
+@dataclass(frozen=True)
+class OrderTest:
+    """Order a laboratory test or measurement (a ServiceRequest)."""
+
+    code: str
+    display: str
+    label: str
+    recommended: bool = True
+
+
+SuggestionSpec = UpdateDose | CancelOrder | SwitchProduct | OrderTest
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    indicator: IndicatorName
+    order: BaclofenOrder | None
+    # Fills the summary template of the rule (rules.yaml); `variant` picks one of its texts.
+    values: dict[str, str] = field(default_factory=dict)
+    variant: str | None = None
+    # The numbers and records the finding rests on, as (what, value) lines of the detail.
+    facts: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+    suggestions: tuple[SuggestionSpec, ...] = ()

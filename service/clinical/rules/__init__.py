@@ -1,0 +1,68 @@
+"""Every rule of the catalogue, and the evaluation that runs them over the facts.
+
+Importing this package registers the rules (one module per family). ``check_catalogue``
+verifies at start-up that the code and the knowledge files name exactly the same rule codes.
+"""
+
+from __future__ import annotations
+
+from service.clinical.facts import HookFacts
+from service.clinical.findings import Finding
+from service.clinical.knowledge import Knowledge, KnowledgeError
+from service.clinical.rules import (  # noqa: F401  (imported for registration)
+    conditions,
+    data,
+    dose,
+    interactions,
+    intrathecal,
+    monitoring,
+    population,
+    renal,
+    titration,
+)
+from service.clinical.rules.base import REGISTRY, RuleInput
+from service.clinical.rules.titration import is_stop
+
+
+def registered_codes() -> set[str]:
+    return {code for registered in REGISTRY for code in registered.codes}
+
+
+def check_catalogue(knowledge: Knowledge) -> None:
+    """Refuse to run when code and knowledge disagree about the rule codes."""
+    in_code, in_data = registered_codes(), set(knowledge.rules_file.rules)
+    if in_code != in_data:
+        raise KnowledgeError(
+            "rules.yaml and the rule code disagree: "
+            f"only in code {sorted(in_code - in_data)}, only in data {sorted(in_data - in_code)}"
+        )
+
+
+def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> list[Finding]:
+    """All findings for the orders of one hook call, at most one per rule and order."""
+    findings: list[Finding] = []
+    for context in facts.orders:
+        inp = RuleInput(facts.patient, context, knowledge, patient_view)
+        stopping = is_stop(context.order)
+        fired: set[str] = set()
+        for registered in REGISTRY:
+            if stopping and not registered.on_stop:
+                continue
+            dose_change = [knowledge.rule(code).dose_change for code in registered.codes]
+            if patient_view and all(dose_change):
+                continue
+            for finding in registered.function(inp):
+                if finding.rule not in registered.codes:
+                    raise KnowledgeError(
+                        f"{registered.function.__name__} produced {finding.rule!r}, "
+                        f"which it does not declare"
+                    )
+                if patient_view and knowledge.rule(finding.rule).dose_change:
+                    continue
+                if finding.rule not in fired:
+                    fired.add(finding.rule)
+                    findings.append(finding)
+    return findings
+
+
+__all__ = ["check_catalogue", "evaluate", "registered_codes"]

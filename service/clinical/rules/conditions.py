@@ -1,0 +1,202 @@
+"""Contraindications and cautions from the patient's conditions and allergies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from service.clinical.dosing.products import Form
+from service.clinical.facts import ClinicalStatus, ConditionFact, StatusAnswer
+from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
+from service.clinical.rules.base import RuleInput, names, order_facts, rule
+
+ANY = (ClinicalStatus.ACTIVE, ClinicalStatus.HISTORY)
+ACTIVE = (ClinicalStatus.ACTIVE,)
+
+
+def _condition_finding(
+    inp: RuleInput, code: str, indicator: IndicatorName, found: list[ConditionFact]
+) -> Finding:
+    lines = tuple(
+        (
+            "Recorded condition",
+            f"{c.label} ({c.status.value}"
+            + (f", {c.recorded.isoformat()})" if c.recorded else ")"),
+        )
+        for c in found
+    )
+    return Finding(
+        code,
+        indicator,
+        inp.order,
+        values={"condition": _short(names(c.label for c in found))},
+        facts=(*lines, order_facts(inp.order)),
+    )
+
+
+def _short(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def _simple(
+    code: str, value_set: str, statuses: tuple[ClinicalStatus, ...], indicator: IndicatorName
+) -> None:
+    @rule(code)
+    def check(inp: RuleInput) -> Iterator[Finding]:
+        found = inp.patient.conditions_in(value_set, statuses)
+        if found:
+            yield _condition_finding(inp, code, indicator, found)
+
+    check.__name__ = code.replace("-", "_")
+
+
+_simple("contraindication-epilepsy", "epilepsy", ANY, "critical")
+_simple("contraindication-psychosis", "psychosis", ACTIVE, "critical")
+_simple("contraindication-parkinsons", "parkinsons", ACTIVE, "critical")
+_simple("caution-cerebrovascular", "cerebrovascular", ANY, "warning")
+_simple("caution-respiratory", "respiratory", ACTIVE, "warning")
+_simple("interaction-alcohol", "alcohol_use_disorder", ACTIVE, "warning")
+
+
+@rule("contraindication-hypersensitivity")
+def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
+    allergies = inp.patient.allergies
+    if not allergies:
+        return
+    yield Finding(
+        "contraindication-hypersensitivity",
+        "critical",
+        inp.order,
+        values={"allergy": _short(names(a.label for a in allergies), 40)},
+        facts=(
+            *(
+                ("Recorded allergy", f"{a.label} (verification: {a.verification or 'not stated'})")
+                for a in allergies
+            ),
+            order_facts(inp.order),
+        ),
+    )
+
+
+@rule("contraindication-peptic-ulcer", "caution-peptic-ulcer-history")
+def peptic_ulcer(inp: RuleInput) -> Iterator[Finding]:
+    active = inp.patient.conditions_in("peptic_ulcer", ACTIVE)
+    if active:
+        yield _condition_finding(inp, "contraindication-peptic-ulcer", "critical", active)
+        return
+    history = inp.patient.conditions_in("peptic_ulcer", (ClinicalStatus.HISTORY,))
+    if history:
+        yield _condition_finding(inp, "caution-peptic-ulcer-history", "warning", history)
+
+
+@rule("excipient-lactose")
+def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
+    if inp.order.product.form is not Form.TABLET:
+        return
+    found = inp.patient.conditions_in("lactose_intolerance")
+    if not found:
+        return
+    finding = _condition_finding(inp, "excipient-lactose", "warning", found)
+    step = inp.order.dose.steps[0]
+    suggestions: tuple[SuggestionSpec, ...] = ()
+    if len(inp.order.dose.steps) == 1 and step.per_dose and step.per_day:
+        label = (
+            f"Switch to baclofen oral solution 1 mg/mL: {step.per_dose:g} mg "
+            f"({step.per_dose:g} mL) per dose"
+        )
+        suggestions = (
+            SwitchProduct(
+                inp.order,
+                "baclofen 1 MG/ML Oral Solution",
+                "liquid",
+                step.per_dose,
+                step.per_day,
+                "mg",
+                label,
+                concentration_mg_per_ml=1.0,
+                recommended=True,
+            ),
+        )
+    yield Finding(
+        finding.rule,
+        finding.indicator,
+        finding.order,
+        finding.values,
+        facts=finding.facts,
+        suggestions=suggestions,
+    )
+
+
+def _pregnant(inp: RuleInput) -> str | None:
+    """What shows the patient is pregnant, or None."""
+    observation = inp.patient.pregnancy
+    if observation is not None and observation.answer is StatusAnswer.YES:
+        return observation.label
+    for condition in inp.patient.conditions_in("pregnancy"):
+        # A later "not pregnant" status supersedes an undated or older problem-list entry.
+        if (
+            observation is not None
+            and observation.answer is StatusAnswer.NO
+            and (
+                condition.recorded is None
+                or (observation.on and observation.on >= condition.recorded)
+            )
+        ):
+            continue
+        return condition.label
+    return None
+
+
+def _breastfeeding(inp: RuleInput) -> str | None:
+    observation = inp.patient.lactation
+    if observation is not None and observation.answer is StatusAnswer.YES:
+        return observation.label
+    for condition in inp.patient.conditions_in("lactation"):
+        if (
+            observation is not None
+            and observation.answer is StatusAnswer.NO
+            and (
+                condition.recorded is None
+                or (observation.on and observation.on >= condition.recorded)
+            )
+        ):
+            continue
+        return condition.label
+    return None
+
+
+@rule("contraindication-pregnancy")
+def pregnancy(inp: RuleInput) -> Iterator[Finding]:
+    evidence = _pregnant(inp)
+    if evidence is None:
+        return
+    established = inp.context.current is not None or inp.patient_view
+    yield Finding(
+        "contraindication-pregnancy",
+        "critical",
+        inp.order,
+        variant="established" if established else "new_start",
+        values={"evidence": _short(evidence, 45)},
+        facts=(("Recorded", evidence), order_facts(inp.order)),
+        notes=(
+            (
+                "Do not stop established baclofen abruptly: taper it, and stop before delivery "
+                "(neonatal withdrawal).",
+            )
+            if established
+            else ()
+        ),
+    )
+
+
+@rule("contraindication-lactation")
+def lactation(inp: RuleInput) -> Iterator[Finding]:
+    evidence = _breastfeeding(inp)
+    if evidence is None:
+        return
+    yield Finding(
+        "contraindication-lactation",
+        "critical",
+        inp.order,
+        values={"evidence": _short(evidence, 45)},
+        facts=(("Recorded", evidence), order_facts(inp.order)),
+    )

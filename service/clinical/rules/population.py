@@ -1,0 +1,170 @@
+"""Who: children (age bands, mg/kg, weight), and older patients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from service.clinical.dosing.deliverable import regimen_not_above
+from service.clinical.findings import Finding, IndicatorName, OrderTest, SuggestionSpec, UpdateDose
+from service.clinical.knowledge.schema import PediatricBand
+from service.clinical.limits import band_limit_mg, pediatric_band
+from service.clinical.rules.base import RuleInput, frequency_text, number, order_facts, rule
+
+
+def _age_fact(inp: RuleInput) -> tuple[str, str]:
+    age = inp.patient.age
+    assert age is not None
+    return ("Age", f"{age.text} (born {age.birth_date.isoformat()})")
+
+
+@rule("pediatric-age-contraindicated")
+def pediatric_age_contraindicated(inp: RuleInput) -> Iterator[Finding]:
+    age = inp.patient.age
+    limit = inp.knowledge.dosing.pediatric.contraindicated_under_age
+    if age is None or age.youngest >= limit:
+        return
+    yield Finding(
+        "pediatric-age-contraindicated",
+        "critical",
+        inp.order,
+        values={"age_text": age.text},
+        facts=(_age_fact(inp), order_facts(inp.order)),
+    )
+
+
+@rule("pediatric-caution")
+def pediatric_caution(inp: RuleInput) -> Iterator[Finding]:
+    age = inp.patient.age
+    pediatric = inp.knowledge.dosing.pediatric
+    if (
+        age is None
+        or not pediatric.contraindicated_under_age <= age.youngest < pediatric.caution_under_age
+    ):
+        return
+    yield Finding(
+        "pediatric-caution",
+        "warning",
+        inp.order,
+        values={"age": str(age.youngest)},
+        facts=(_age_fact(inp), order_facts(inp.order)),
+    )
+
+
+@rule("pediatric-dose")
+def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
+    age, weight = inp.patient.age, inp.patient.weight
+    dosing = inp.knowledge.dosing
+    daily = inp.order.dose.highest_daily
+    if (
+        age is None
+        or age.youngest >= dosing.pediatric.adult_from_age
+        or not inp.is_oral
+        or daily is None
+    ):
+        return
+    band = pediatric_band(age.youngest, inp.knowledge)
+    limit = band_limit_mg(band, weight) if band is not None else None
+    per_kg = daily / weight.value if weight is not None else None
+    critical_per_kg = dosing.pediatric.critical_mg_per_kg
+    values = {"dose": number(daily), "age": str(age.youngest)}
+    facts = [_age_fact(inp), order_facts(inp.order)]
+    if weight is not None:
+        facts.append(("Weight", weight.text))
+        facts.append(("Dose per kg", f"{number(per_kg or 0)} mg/kg/day"))
+    if band is not None:
+        facts.append(("Band maximum", _band_text(band) + f" ({band.source})"))
+
+    indicator: IndicatorName
+    if daily > dosing.oral.max_daily_mg:
+        indicator, variant = "critical", "adult_ceiling"
+        values["limit"] = number(dosing.oral.max_daily_mg)
+    elif per_kg is not None and per_kg > critical_per_kg + 1e-9:
+        indicator, variant = "critical", "per_kg"
+        values["mg_per_kg"] = number(per_kg)
+        values["per_kg_limit"] = number(critical_per_kg)
+    elif limit is not None and daily > limit + 1e-9:
+        indicator, variant = "warning", "band"
+        values["limit"] = number(limit)
+    else:
+        return
+
+    target = min(
+        x
+        for x in (
+            limit,
+            critical_per_kg * weight.value if weight else None,
+            dosing.oral.max_daily_mg,
+        )
+        if x is not None
+    )
+    suggestions: tuple[SuggestionSpec, ...] = ()
+    step = max(inp.order.dose.steps, key=lambda s: s.daily or 0)
+    if step.per_day:
+        per_dose, per_day = regimen_not_above(target, step.per_day, inp.order.product)
+        if per_dose > 0:
+            label = (
+                f"Change to {number(per_dose)} mg {frequency_text(per_day)} "
+                f"({number(per_dose * per_day)} mg/day, the maximum for age {age.youngest})"
+            )
+            suggestions = (UpdateDose(inp.order, per_dose, per_day, label, recommended=True),)
+    yield Finding(
+        "pediatric-dose",
+        indicator,
+        inp.order,
+        values=values,
+        variant=variant,
+        facts=tuple(facts),
+        suggestions=suggestions,
+    )
+
+
+def _band_text(band: PediatricBand) -> str:
+    parts = []
+    if band.max_daily_mg is not None:
+        parts.append(f"{number(band.max_daily_mg)} mg/day")
+    if band.max_mg_per_kg is not None:
+        parts.append(f"{number(band.max_mg_per_kg)} mg/kg/day")
+    ages = (
+        f"age {band.from_age}"
+        if band.from_age == band.to_age
+        else f"ages {band.from_age}-{band.to_age}"
+    )
+    return f"{ages}: " + " and ".join(parts)
+
+
+@rule("weight-missing")
+def weight_missing(inp: RuleInput) -> Iterator[Finding]:
+    age = inp.patient.age
+    dosing = inp.knowledge.dosing
+    if (
+        age is None
+        or age.youngest >= dosing.pediatric.adult_from_age
+        or inp.patient.weight is not None
+    ):
+        return
+    if "observations" in inp.patient.unavailable:
+        return  # the data-missing card already says the results could not be read
+    stale = inp.patient.stale_weight
+    order = inp.knowledge.observations.orders["body_weight"]
+    yield Finding(
+        "weight-missing",
+        "warning",
+        inp.order,
+        values={"months": str(dosing.weight.recency_months)},
+        facts=(_age_fact(inp), ("Latest weight", stale.text if stale else "none recorded")),
+        suggestions=(OrderTest(order.code, order.display, "Order a body weight measurement"),),
+    )
+
+
+@rule("elderly")
+def elderly(inp: RuleInput) -> Iterator[Finding]:
+    age = inp.patient.age
+    if age is None or age.oldest < inp.knowledge.dosing.elderly.from_age:
+        return
+    yield Finding(
+        "elderly",
+        "info",
+        inp.order,
+        values={"age": str(age.oldest)},
+        facts=(_age_fact(inp), order_facts(inp.order)),
+    )

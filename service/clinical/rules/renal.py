@@ -1,0 +1,88 @@
+"""Kidney function: contraindicated below CrCl/eGFR 30, capped at 40 mg/day below 60."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from service.clinical.dosing.deliverable import regimen_not_above
+from service.clinical.findings import Finding, SuggestionSpec, UpdateDose
+from service.clinical.limits import effective_renal_value, renal_band
+from service.clinical.rules.base import RuleInput, frequency_text, names, number, order_facts, rule
+
+
+def _renal_evidence(
+    inp: RuleInput, value_set: str, below: float
+) -> tuple[str, list[tuple[str, str]]]:
+    """A short description for the summary, and the facts lines.
+
+    The summary names the measurement when it is what crosses ``below``, else the coded
+    condition that put the patient in this band.
+    """
+    patient = inp.patient
+    coded = patient.conditions_in(value_set)
+    renal = patient.renal
+    facts: list[tuple[str, str]] = []
+    if renal is not None:
+        facts.append(("Renal function", renal.text))
+    if coded:
+        facts.append(("Recorded condition", names(c.label for c in coded)))
+    if renal is not None and (effective_renal_value(renal) < below or not coded):
+        short = f"{renal.label} {renal.comparator or ''}{number(renal.value)} {renal.unit}"
+    else:
+        short = coded[0].label if coded else "renal impairment"
+    if len(short) > 60:
+        short = short[:57] + "..."
+    return short, facts
+
+
+@rule("renal-contraindication")
+def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
+    if renal_band(inp.patient, inp.knowledge) != "contraindicated":
+        return
+    renal = inp.knowledge.dosing.renal
+    short, facts = _renal_evidence(inp, "renal_failure", renal.contraindicated_below)
+    cap = inp.knowledge.dosing.renal.contraindicated_continued_daily_mg
+    suggestions: tuple[SuggestionSpec, ...] = ()
+    daily = inp.order.dose.highest_daily
+    if inp.is_oral and (daily is None or daily > cap):
+        per_dose, per_day = regimen_not_above(cap, 1, inp.order.product)
+        if per_dose > 0:
+            label = f"If baclofen is continued: {number(per_dose)} mg {frequency_text(per_day)}"
+            suggestions = (UpdateDose(inp.order, per_dose, per_day, label),)
+    yield Finding(
+        "renal-contraindication",
+        "critical",
+        inp.order,
+        values={"renal": short},
+        facts=(*facts, order_facts(inp.order)),
+        notes=(f"If it must be continued, the daily dose is {number(cap)} mg (001).",),
+        suggestions=suggestions,
+    )
+
+
+@rule("renal-impairment")
+def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
+    if renal_band(inp.patient, inp.knowledge) != "impaired":
+        return
+    renal = inp.knowledge.dosing.renal
+    short, facts = _renal_evidence(inp, "renal_impairment", renal.impaired_below)
+    cap = inp.knowledge.dosing.renal.impaired_cap_daily_mg
+    suggestions: tuple[SuggestionSpec, ...] = ()
+    daily = inp.order.dose.highest_daily
+    step = max(inp.order.dose.steps, key=lambda s: s.daily or 0)
+    if inp.is_oral and daily is not None and daily > cap and step.per_day:
+        per_dose, per_day = regimen_not_above(cap, step.per_day, inp.order.product)
+        if per_dose > 0:
+            label = (
+                f"Change to {number(per_dose)} mg {frequency_text(per_day)} "
+                f"({number(per_dose * per_day)} mg/day, the renal maximum)"
+            )
+            suggestions = (UpdateDose(inp.order, per_dose, per_day, label, recommended=True),)
+    yield Finding(
+        "renal-impairment",
+        "warning",
+        inp.order,
+        values={"renal": short, "cap": number(cap)},
+        facts=(*facts, order_facts(inp.order), ("Renal maximum", f"{number(cap)} mg/day")),
+        suggestions=suggestions,
+    )
