@@ -1,0 +1,1 @@
+"""The HTTP surface: thin routes that parse, call the pipeline and serialise."""

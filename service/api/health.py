@@ -1,0 +1,26 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from service.api.responses import JsonResponse
+
+router = APIRouter()
+
+
+@router.get("/healthz", summary="Liveness")
+async def healthz() -> Response:
+    return JsonResponse({"status": "ok"})
+
+
+@router.get("/readyz", summary="Readiness: knowledge loaded")
+async def readyz(request: Request) -> Response:
+    knowledge = getattr(request.app.state, "knowledge", None)
+    checks = {"knowledge": "ok" if knowledge is not None else "not loaded"}
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    if knowledge is not None:
+        body["knowledgeVersion"] = knowledge.version
+    return JsonResponse(body, status_code=200 if ready else 503)

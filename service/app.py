@@ -1,0 +1,106 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+
+from cds_hooks.errors import CdsHooksError, Issue
+from service import __version__
+from service.api import discovery, health, hooks, knowledge_pages
+from service.api.middleware import SecurityHeadersMiddleware
+from service.api.responses import error_response, internal_error_response
+from service.clinical.knowledge import Knowledge, load_knowledge
+from service.clinical.rules import check_catalogue
+from service.evaluate import Evaluator, FetcherFactory
+from service.settings import Settings
+
+log = logging.getLogger("baclofen_cds")
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    knowledge: Knowledge | None = None,
+    clock: Callable[[], date] | None = None,
+    fetcher_factory: FetcherFactory | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    if knowledge is None:
+        knowledge = load_knowledge()
+    check_catalogue(knowledge)
+    if clock is None:
+        pinned = settings.today
+        clock = (lambda: pinned) if pinned is not None else utc_today
+        if pinned is not None:
+            log.warning("clinical clock pinned to %s by BACLOFEN_CDS_TODAY", pinned.isoformat())
+
+    app = FastAPI(
+        title="baclofen-cds",
+        version=__version__,
+        description="CDS Hooks 2.0 decision support for baclofen orders.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.knowledge = knowledge
+    app.state.evaluator = Evaluator(
+        knowledge, base_url=settings.public_base_url, clock=clock, fetcher_factory=fetcher_factory
+    )
+
+    for module in (discovery, hooks, health, knowledge_pages):
+        app.include_router(module.router)
+
+    @app.exception_handler(CdsHooksError)
+    async def cds_error(_: Request, error: CdsHooksError) -> Response:
+        return error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_error(_: Request, __: RequestValidationError) -> Response:
+        return error_response(CdsHooksError(400, [Issue("the request is not valid")]))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> Response:
+        code = "not-found" if error.status_code == 404 else "not-supported"
+        message = {404: "no such endpoint", 405: "method not allowed"}.get(
+            error.status_code, "request refused"
+        )
+        return error_response(CdsHooksError(error.status_code, [Issue(message, code=code)]))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # The frames locate the defect; the exception's message is left out because it may
+        # quote request data (a patient's value in a KeyError, say).
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error(
+            "unhandled %s on %s %s\n%s",
+            type(error).__name__,
+            request.method,
+            request.url.path,
+            frames,
+        )
+        return internal_error_response()
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials="*" not in settings.cors_origins,
+            max_age=600,
+        )
+    return app

@@ -1,0 +1,181 @@
+"""One pipeline for HTTP and the command line alike.
+
+request JSON → checked CDS Hooks request → prefetch resolved → facts → rules → cards.
+Every refusal is a ``CdsHooksError`` carrying the OperationOutcome that explains it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from cds_hooks.errors import (
+    CdsHooksError,
+    bad_request,
+    not_found,
+    precondition_failed,
+    validation_issues,
+)
+from cds_hooks.request import CONTEXT_MODELS, HookRequest, OrderSelectContext
+from cds_hooks.resolution import Fetcher, resolve_prefetch
+from cds_hooks.response import CdsResponse
+from service.clinical.assess import assess
+from service.clinical.cards import rule_codes
+from service.clinical.knowledge import Knowledge
+from service.draft_orders import normalise_draft_orders, references_in
+from service.services import SERVICES, CdsService, prefetch_templates
+
+log = logging.getLogger("baclofen_cds.evaluate")
+
+# What each prefetch key must hold when it holds anything.
+_EXPECTED_TYPES = {
+    "patient": "Patient",
+    "medications": "Bundle",
+    "conditions": "Bundle",
+    "observations": "Bundle",
+    "allergies": "Bundle",
+}
+
+FetcherFactory = Callable[[HookRequest], Fetcher | None]
+
+
+@dataclass
+class EvaluationResult:
+    response: CdsResponse
+    service: CdsService
+    hook_instance: str
+    rule_codes: list[str]
+    evaluation_ms: float
+    fetched: list[str] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
+def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) -> None:
+    if prefetch is None:
+        return
+    for key, expected in _EXPECTED_TYPES.items():
+        if key not in prefetch or prefetch[key] is None:
+            continue
+        value = prefetch[key]
+        if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+            raise bad_request(f"prefetch.{key} must be a FHIR resource or null", f"prefetch.{key}")
+        resource_type = value["resourceType"]
+        if resource_type not in (expected, "OperationOutcome"):
+            raise bad_request(
+                f"prefetch.{key} must be a {expected} or an OperationOutcome, not {resource_type}",
+                f"prefetch.{key}.resourceType",
+            )
+        if resource_type == "Bundle" and "entry" in value and not isinstance(value["entry"], list):
+            raise bad_request(f"prefetch.{key}.entry must be a list", f"prefetch.{key}.entry")
+    patient = prefetch.get("patient")
+    # Advice computed on another patient's record is the worst possible answer.
+    if (
+        isinstance(patient, dict)
+        and patient.get("resourceType") == "Patient"
+        and patient.get("id") not in (None, patient_id)
+    ):
+        raise bad_request(
+            "prefetch.patient is not the patient of context.patientId", "prefetch.patient.id"
+        )
+
+
+class Evaluator:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        *,
+        base_url: str,
+        clock: Callable[[], date],
+        fetcher_factory: FetcherFactory | None = None,
+    ) -> None:
+        self.knowledge = knowledge
+        self.base_url = base_url
+        self.clock = clock
+        self.fetcher_factory = fetcher_factory
+        self.templates = prefetch_templates(knowledge)
+
+    def service(self, service_id: str) -> CdsService:
+        service = SERVICES.get(service_id)
+        if service is None:
+            raise not_found(f"no CDS service with id {service_id!r}")
+        return service
+
+    def parse(self, service: CdsService, body: Any) -> tuple[HookRequest, Any]:
+        if not isinstance(body, dict):
+            raise bad_request("the request body must be a JSON object", code="structure")
+        try:
+            request = HookRequest.model_validate(body)
+        except ValidationError as error:
+            raise CdsHooksError(400, validation_issues(error.errors())) from None
+        if request.hook != service.hook:
+            raise bad_request(
+                f"service {service.id} answers the {service.hook} hook, not {request.hook!r}",
+                "hook",
+            )
+        try:
+            context = CONTEXT_MODELS[service.hook].model_validate(request.context)
+        except ValidationError as error:
+            raise CdsHooksError(400, validation_issues(error.errors(), ("context",))) from None
+        if request.fhirAuthorization is not None and not request.fhirServer:
+            raise bad_request("fhirServer is required when fhirAuthorization is sent", "fhirServer")
+        _check_prefetch_shapes(request.prefetch, context.patientId)
+        return request, context
+
+    async def evaluate(self, service_id: str, body: Any) -> EvaluationResult:
+        service = self.service(service_id)
+        request, context = self.parse(service, body)
+
+        draft_orders = None
+        selections = None
+        if not service.patient_view:
+            draft_orders = normalise_draft_orders(context.draftOrders)
+            if isinstance(context, OrderSelectContext):
+                selections = list(context.selections)
+                unknown = set(selections) - references_in(draft_orders)
+                if unknown:
+                    raise bad_request(
+                        "context.selections names orders that are not in context.draftOrders: "
+                        + ", ".join(sorted(unknown)),
+                        "context.selections",
+                    )
+
+        fetcher = self.fetcher_factory(request) if self.fetcher_factory else None
+        outcome = await resolve_prefetch(
+            self.templates, request.prefetch, context.model_dump(), fetcher
+        )
+        if "patient" in outcome.unavailable or outcome.values.get("patient") is None:
+            reason = outcome.unavailable.get("patient", "the client sent null: no such patient")
+            raise precondition_failed(
+                f"the Patient resource is required and could not be obtained: {reason}",
+                "prefetch.patient",
+            )
+
+        started = time.perf_counter()
+        assessment = assess(
+            knowledge=self.knowledge,
+            today=self.clock(),
+            patient_id=context.patientId,
+            prefetch=outcome.values,
+            unavailable=outcome.unavailable,
+            base_url=self.base_url,
+            draft_orders=draft_orders,
+            selections=selections,
+            patient_view=service.patient_view,
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        response = CdsResponse(cards=assessment.cards)
+        return EvaluationResult(
+            response=response,
+            service=service,
+            hook_instance=request.hookInstance,
+            rule_codes=rule_codes(assessment.cards),
+            evaluation_ms=elapsed,
+            fetched=outcome.fetched,
+            unavailable=outcome.unavailable,
+        )

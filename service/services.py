@@ -1,0 +1,83 @@
+"""The three CDS services of the contract and their prefetch templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cds_hooks.discovery import ServiceDescriptor
+from service.clinical.knowledge import Knowledge
+
+
+@dataclass(frozen=True)
+class CdsService:
+    id: str
+    hook: str
+    title: str
+    description: str
+    patient_view: bool
+
+    def descriptor(self, prefetch: dict[str, str]) -> ServiceDescriptor:
+        return ServiceDescriptor(
+            hook=self.hook,
+            id=self.id,
+            title=self.title,
+            description=self.description,
+            prefetch=prefetch,
+            usageRequirements=USAGE,
+        )
+
+
+USAGE = (
+    "Register for baclofen orders. Grant read access to Patient, MedicationRequest, Condition, "
+    "Observation and AllergyIntolerance, or fill every prefetch key. Calls carry a signed JWT."
+)
+
+SERVICES: dict[str, CdsService] = {
+    service.id: service
+    for service in (
+        CdsService(
+            id="baclofen-order-select",
+            hook="order-select",
+            title="Baclofen order check (on selection)",
+            description=(
+                "Checks the selected baclofen orders: dose limits by age, weight and kidney "
+                "function, titration, contraindications and interactions; suggests corrected "
+                "doses, titration and taper schedules."
+            ),
+            patient_view=False,
+        ),
+        CdsService(
+            id="baclofen-order-sign",
+            hook="order-sign",
+            title="Baclofen order check (at signing)",
+            description=(
+                "Checks every baclofen order about to be signed: dose limits by age, weight and "
+                "kidney function, titration and withdrawal, contraindications and interactions; "
+                "suggests corrected doses, titration and taper schedules."
+            ),
+            patient_view=False,
+        ),
+        CdsService(
+            id="baclofen-patient-view",
+            hook="patient-view",
+            title="Baclofen therapy review",
+            description=(
+                "Reviews the patient's active baclofen orders when the chart opens: dose limits, "
+                "contraindications, interactions and overdue monitoring."
+            ),
+            patient_view=True,
+        ),
+    )
+}
+
+
+def prefetch_templates(knowledge: Knowledge) -> dict[str, str]:
+    """The five prefetch keys of the contract; observations ask only for the codes rules read."""
+    codes = ",".join(knowledge.observation_codes)
+    return {
+        "patient": "Patient/{{context.patientId}}",
+        "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
+        "conditions": "Condition?patient={{context.patientId}}",
+        "observations": f"Observation?patient={{{{context.patientId}}}}&code={codes}&_sort=-date",
+        "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+    }

@@ -1,0 +1,88 @@
+"""Configuration from the environment (prefix ``BACLOFEN_CDS_``), with embedded defaults.
+
+The defaults run the service on one machine with no other services: a SQLite file in the
+working directory, no Redis, port 8080. Names are part of the contract (design/contract.md).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./baclofen-cds.sqlite3"
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+class IssuerSettings(BaseModel):
+    """One trusted CDS client (an EHR): where its keys are and what it may ask us to fetch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    jwks_url: str | None = None
+    jwks: dict[str, Any] | None = None
+    fhir_servers: list[str] = Field(default_factory=list)
+    tenants: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> IssuerSettings:
+        if (self.jwks_url is None) == (self.jwks is None):
+            raise ValueError("give exactly one of jwks_url and jwks")
+        return self
+
+
+def _list_of_strings(value: Any) -> Any:
+    """Accept a JSON list or a comma-separated string: both are natural in an env file."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return []
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BACLOFEN_CDS_", extra="ignore")
+
+    # Contract (design/contract.md): these names are fixed.
+    database_url: str = DEFAULT_DATABASE_URL
+    auth_required: bool = True
+    trusted_issuers: dict[str, IssuerSettings] = Field(default_factory=dict)
+    public_base_url: str = "http://localhost:8080"
+    fhir_allowed_bases: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    fhir_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    redis_url: str | None = None
+
+    # Operations.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: str = "INFO"
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    # Pins the clinical clock to a date. For demonstrations and tests only: a pinned clock in
+    # production would compute ages and lab recency wrongly, so the service warns when set.
+    today: date | None = None
+
+    @field_validator("fhir_allowed_bases", "cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _list_of_strings(value)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("log level must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
