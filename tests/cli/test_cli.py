@@ -1,0 +1,103 @@
+"""The command line: evaluate (same answers as HTTP), fixtures, and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+from tests.conftest import FIXTURES, codes
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_evaluate_a_scenario_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "evaluate", str(FIXTURES / "03-increase-60-120-mg-day.json"))
+    assert code == 0
+    assert codes(json.loads(out)) == {
+        "dose-above-max": "critical",
+        "titration-too-fast": "warning",
+        "tablet-strength": "info",
+    }
+
+
+def test_evaluate_a_bare_request_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = json.loads((FIXTURES / "14-no-baclofen-ordered.json").read_text())
+    monkeypatch.setattr(sys, "stdin", _Stdin(json.dumps(scenario["request"])))
+    code, out, _ = run(capsys, "evaluate", "-", "--today", "2026-11-23")
+    assert code == 0
+    assert json.loads(out) == {"cards": []}
+
+
+def test_evaluate_invalid_json_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    code, out, err = run(capsys, "evaluate", str(bad))
+    assert code == 2 and out == ""
+    assert "not valid JSON" in err
+
+
+def test_evaluate_invalid_request_exits_2_with_the_reason(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"hook": "order-sign", "hookInstance": "x", "context": {}}))
+    code, out, err = run(capsys, "evaluate", str(request))
+    assert code == 2 and out == ""
+    assert "400" in err and "context.patientId is required" in err
+
+
+def test_evaluate_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "evaluate", "/no/such/file.json")
+    assert code == 2 and "no such file" in err
+
+
+def test_fixtures_lists_every_bundled_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fixtures")
+    assert code == 0
+    listed = [line.split()[0] for line in out.splitlines()]
+    assert listed == sorted(p.stem for p in FIXTURES.glob("*.json"))
+
+
+def test_fixtures_show_prints_a_request_moved_to_today(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fixtures", "show", "03")
+    assert code == 0
+    request = json.loads(out)
+    assert request["hook"] == "order-sign"
+    code, out, _ = run(capsys, "fixtures", "show", "03", "--as-written")
+    assert json.loads(out)["prefetch"]["patient"]["birthDate"] == "1981-10-24"
+    assert run(capsys, "fixtures", "show", "nope")[0] == 2
+
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "baclofen-cds"
+
+
+def test_console_script_is_installed() -> None:
+    assert CONSOLE_SCRIPT.exists(), "pip install the package: it provides `baclofen-cds`"
+    result = subprocess.run(
+        [str(CONSOLE_SCRIPT), "evaluate", str(FIXTURES / "11-stop-45-mg-day-after-a-year.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "abrupt-discontinuation" in result.stdout
+
+
+class _Stdin:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def read(self) -> str:
+        return self.text

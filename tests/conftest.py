@@ -1,0 +1,96 @@
+"""Shared test fixtures: the app with a pinned clock, an HTTP client, the scenario files."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from service.app import create_app
+from service.clinical.knowledge import Knowledge, load_knowledge
+from service.fixtures import Fixture, all_fixtures
+from service.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SHARED_SCENARIOS = ROOT.parent / "shared" / "scenarios"
+TODAY = dt.date(2026, 11, 23)  # the evaluationDate of the scenario files
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's BACLOFEN_CDS_* variables must not change what the tests see."""
+    for name in list(os.environ):
+        if name.startswith("BACLOFEN_CDS_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_knowledge()
+
+
+def test_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "auth_required": False,
+        "database_url": "sqlite+aiosqlite:///:memory:",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def make_app(knowledge: Knowledge) -> Callable[..., FastAPI]:
+    def factory(today: dt.date = TODAY, **settings: Any) -> FastAPI:
+        return create_app(test_settings(**settings), knowledge=knowledge, clock=lambda: today)
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: Callable[..., FastAPI]) -> FastAPI:
+    return make_app()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+def scenario_files() -> list[Path]:
+    return sorted(FIXTURES.glob("*.json"))
+
+
+def load_scenario(name: str) -> dict[str, Any]:
+    path = FIXTURES / name if name.endswith(".json") else next(FIXTURES.glob(f"{name}*.json"))
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+@pytest.fixture
+def scenario() -> Callable[[str], dict[str, Any]]:
+    """A deep copy of a fixture file's request, safe to modify."""
+
+    def get(name: str) -> dict[str, Any]:
+        return copy.deepcopy(load_scenario(name)["request"])
+
+    return get
+
+
+def fixtures_list() -> Iterator[Fixture]:
+    return all_fixtures(FIXTURES)
+
+
+def codes(body: dict[str, Any]) -> dict[str, str]:
+    """rule code -> indicator of the cards in a response."""
+    return {card["source"]["topic"]["code"]: card["indicator"] for card in body["cards"]}
