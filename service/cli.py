@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cds_hooks.errors import CdsHooksError
+from service.caller import Caller
 from service.settings import Settings
 
 HOOK_TO_SERVICE = {
@@ -99,7 +100,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         fetcher_factory=fetcher_factory_for(settings),
     )
     try:
-        result = asyncio.run(app.state.evaluator.evaluate(service_id, request))
+        caller = Caller.unauthenticated(settings.fhir_allowed_bases)
+        result = asyncio.run(app.state.evaluator.evaluate(service_id, request, caller))
     except CdsHooksError as error:
         for issue in error.issues:
             print(f"baclofen-cds: {error.status}: {issue.diagnostics}", file=sys.stderr)

@@ -25,6 +25,7 @@ from cds_hooks.errors import (
 from cds_hooks.request import CONTEXT_MODELS, HookRequest, OrderSelectContext
 from cds_hooks.resolution import Fetcher, resolve_prefetch
 from cds_hooks.response import CdsResponse
+from service.caller import Caller
 from service.clinical.assess import assess
 from service.clinical.cards import rule_codes
 from service.clinical.knowledge import Knowledge
@@ -42,7 +43,7 @@ _EXPECTED_TYPES = {
     "allergies": "Bundle",
 }
 
-FetcherFactory = Callable[[HookRequest], Fetcher | None]
+FetcherFactory = Callable[[HookRequest, Caller], Fetcher | None]
 
 
 @dataclass
@@ -127,7 +128,11 @@ class Evaluator:
         _check_prefetch_shapes(request.prefetch, context.patientId)
         return request, context
 
-    async def evaluate(self, service_id: str, body: Any) -> EvaluationResult:
+    async def evaluate(
+        self, service_id: str, body: Any, caller: Caller | None = None
+    ) -> EvaluationResult:
+        """Evaluate one hook call. ``caller`` defaults to an unauthenticated local caller."""
+        caller = caller or Caller.unauthenticated([])
         service = self.service(service_id)
         request, context = self.parse(service, body)
 
@@ -145,7 +150,7 @@ class Evaluator:
                         "context.selections",
                     )
 
-        fetcher = self.fetcher_factory(request) if self.fetcher_factory else None
+        fetcher = self.fetcher_factory(request, caller) if self.fetcher_factory else None
         outcome = await resolve_prefetch(
             self.templates, request.prefetch, context.model_dump(), fetcher
         )

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from service.api.body import read_json
 from service.api.responses import JsonResponse
+from service.caller import Caller
 
 router = APIRouter()
 log = logging.getLogger("baclofen_cds.hooks")
@@ -22,7 +23,8 @@ async def invoke(service_id: str, request: Request) -> Response:
     evaluator = state.evaluator
     evaluator.service(service_id)  # 404 before reading a body we would not use
     body = await read_json(request, state.settings.max_body_bytes)
-    result = await evaluator.evaluate(service_id, body)
+    caller = Caller.unauthenticated(state.settings.fhir_allowed_bases)
+    result = await evaluator.evaluate(service_id, body, caller)
     duration_ms = (time.perf_counter() - started) * 1000
     # hookInstance, service, rule codes and timings only: never patient data or tokens.
     log.info(
