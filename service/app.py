@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 
 from fastapi import FastAPI, Request
@@ -47,13 +48,28 @@ def create_app(
         if pinned is not None:
             log.warning("clinical clock pinned to %s by BACLOFEN_CDS_TODAY", pinned.isoformat())
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Features register their start-up and shutdown work on app.state (see below), so
+        # this function never needs to know about databases or HTTP clients.
+        for start in app.state.on_startup:
+            await start()
+        try:
+            yield
+        finally:
+            for stop in reversed(app.state.on_shutdown):
+                await stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="baclofen-cds",
         version=__version__,
         description="CDS Hooks 2.0 decision support for baclofen orders.",
         docs_url=None,
         redoc_url=None,
     )
+    app.state.on_startup = []  # async callables run in order at start-up
+    app.state.on_shutdown = []  # async callables run in reverse order at shutdown
     app.state.settings = settings
     app.state.knowledge = knowledge
     app.state.evaluator = Evaluator(

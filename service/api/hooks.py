@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from service.api.body import read_json
 from service.api.responses import JsonResponse
-from service.caller import Caller
+from service.api.security import authenticate
 
 router = APIRouter()
 log = logging.getLogger("baclofen_cds.hooks")
@@ -23,7 +23,7 @@ async def invoke(service_id: str, request: Request) -> Response:
     evaluator = state.evaluator
     evaluator.service(service_id)  # 404 before reading a body we would not use
     body = await read_json(request, state.settings.max_body_bytes)
-    caller = Caller.unauthenticated(state.settings.fhir_allowed_bases)
+    caller = await authenticate(request)
     result = await evaluator.evaluate(service_id, body, caller)
     duration_ms = (time.perf_counter() - started) * 1000
     # hookInstance, service, rule codes and timings only: never patient data or tokens.
