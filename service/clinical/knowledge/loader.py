@@ -32,10 +32,6 @@ from service.clinical.knowledge.schema import (
 
 KNOWLEDGE_DIR = Path(__file__).parent
 
-# Row ids of reference/clinical-research.md §1: D dosing, C contraindications, W cautions,
-# I interactions, M monitoring, X withdrawal, O overdose.
-_RESEARCH_ID = re.compile(r"^[DCWIMXO]\d{2}$")
-
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -131,6 +127,8 @@ class Knowledge:
             return f"{key} ({manifest.leaflets[key].title})"
         if key in manifest.conflicts:
             return f"{key} ({manifest.conflicts[key]})"
+        if key in manifest.research:
+            return f"{key} ({manifest.research[key]})"
         if key in manifest.references:
             return f"{key} ({manifest.references[key]})"
         return key
@@ -209,9 +207,9 @@ def _parse(path: Path, model: type[_Model]) -> _Model:
 
 
 def _check_sources(manifest: Manifest, where: str, sources: Iterable[str]) -> None:
-    known = {*manifest.leaflets, *manifest.conflicts, *manifest.references}
+    known = {*manifest.leaflets, *manifest.conflicts, *manifest.research, *manifest.references}
     for source in sources:
-        if source not in known and not _RESEARCH_ID.match(source):
+        if source not in known:
             raise KnowledgeError(f"{where}: source {source!r} is not defined in manifest.yaml")
 
 

@@ -39,6 +39,7 @@ class Manifest(_Data):
     changes: list[Change] = Field(min_length=1)
     leaflets: dict[str, Leaflet]
     conflicts: dict[str, str]
+    research: dict[str, str]
     references: dict[str, str]
 
     @model_validator(mode="after")
@@ -62,6 +63,7 @@ class RuleData(_Data):
     indicators: list[IndicatorName] | None = None
     sources: list[str] = Field(min_length=1)
     dose_change: bool = False
+    needs_trusted_dose: bool = False
     summary: str | dict[str, str]
     why: str
     override_reasons: list[str] = Field(default_factory=list)
