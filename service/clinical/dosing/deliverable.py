@@ -57,3 +57,16 @@ def regimen_not_above(daily_mg: float, per_day: float, product: Product) -> tupl
         best = max(candidates, key=lambda t: (daily_at(t), -abs(t - ordered)))
     per_dose = round_down(daily_mg / best, step)
     return (per_dose, float(best)) if per_dose > 0 else (0.0, 1.0)
+
+
+def exact_regimen(daily_mg: float, per_day: float, step: float) -> tuple[float, float] | None:
+    """(per dose, per day) giving exactly ``daily_mg`` in multiples of ``step``, or ``None``.
+
+    The ordered frequency is preferred; otherwise two to four administrations a day.
+    """
+    ordered = max(1, round(per_day))
+    for times in sorted({ordered, 2, 3, 4}, key=lambda t: (abs(t - ordered), t)):
+        per_dose = daily_mg / times
+        if per_dose >= step and abs(round_down(per_dose, step) - per_dose) < 1e-6:
+            return round(per_dose, 6), float(times)
+    return None

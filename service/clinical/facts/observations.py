@@ -141,10 +141,10 @@ def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> Observa
         o = knowledge.observations
         if codes & groups["pregnancy_status"] and (pregnancy is None or (pregnancy.on or on) < on):
             answer = _answer(observation, o.pregnant_answers, o.not_pregnant_answers)
-            pregnancy = StatusObservation(answer, on, f"pregnancy status ({on.isoformat()})")
+            pregnancy = StatusObservation(answer, on, f"pregnancy status {on.isoformat()}")
         if codes & groups["lactation_status"] and (lactation is None or (lactation.on or on) < on):
             answer = _answer(observation, o.breastfeeding_answers, o.not_breastfeeding_answers)
-            lactation = StatusObservation(answer, on, f"breastfeeding status ({on.isoformat()})")
+            lactation = StatusObservation(answer, on, f"breastfeeding status {on.isoformat()}")
 
     weight = latest_weight if latest_weight and latest_weight.on >= weight_since else None
     stale = latest_weight if latest_weight and weight is None else None

@@ -45,6 +45,7 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
         inp = RuleInput(facts.patient, context, knowledge, patient_view)
         stopping = is_stop(context.order)
         fired: set[str] = set()
+        order_findings: list[Finding] = []
         for registered in REGISTRY:
             if stopping and not registered.on_stop:
                 continue
@@ -61,7 +62,14 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
                     continue
                 if finding.rule not in fired:
                     fired.add(finding.rule)
-                    findings.append(finding)
+                    order_findings.append(finding)
+        if "dose-unit-suspect" in fired:
+            # The computed dose is probably off by a thousand: every finding built on it would
+            # be noise next to the one card that matters.
+            order_findings = [
+                f for f in order_findings if not knowledge.rule(f.rule).needs_trusted_dose
+            ]
+        findings.extend(order_findings)
     return findings
 
 

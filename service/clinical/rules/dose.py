@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind
-from service.clinical.dosing.deliverable import regimen_not_above, round_down
+from service.clinical.dosing.deliverable import exact_regimen, regimen_not_above
 from service.clinical.dosing.products import Form
 from service.clinical.findings import (
     CancelOrder,
@@ -24,11 +24,6 @@ from service.clinical.rules.base import (
 )
 
 _MCG, _G = 0.001, 1000.0
-
-
-def unit_suspect(inp: RuleInput) -> bool:
-    """Does the order look like a unit error (see ``dose_unit_suspect``)?"""
-    return next(iter(dose_unit_suspect(inp)), None) is not None
 
 
 @rule("dose-unverifiable")
@@ -102,7 +97,7 @@ def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
     suggestions: tuple[SuggestionSpec, ...] = ()
     step = max(inp.order.dose.steps, key=lambda s: s.daily or 0)
-    if not unit_suspect(inp) and step.per_day:
+    if step.per_day:
         per_dose, per_day = regimen_not_above(ceiling.daily_mg, step.per_day, inp.order.product)
         if per_dose > 0:
             label = (
@@ -162,13 +157,15 @@ def tablet_strength(inp: RuleInput) -> Iterator[Finding]:
     preferred = rule_data.preferred_strength_mg
     suggestions: tuple[SuggestionSpec, ...] = ()
     step = inp.order.dose.steps[-1]
-    ceiling = oral_ceiling(inp.patient, inp.knowledge).daily_mg
     if step.per_dose and step.per_day and len(inp.order.dose.steps) == 1:
-        per_dose = round_down(min(step.per_dose, ceiling / step.per_day), preferred / 2)
-        if per_dose > 0:
+        # Only offered when the same daily dose can be given in half 25 mg tablets: a switch
+        # that quietly changed the dose would be a second decision hidden in the first.
+        regimen = exact_regimen(daily, step.per_day, preferred / 2)
+        if regimen is not None:
+            per_dose, per_day = regimen
             label = (
                 f"Switch to {number(preferred)} mg tablets: {number(per_dose)} mg "
-                f"{frequency_text(step.per_day)} ({number(per_dose * step.per_day)} mg/day)"
+                f"{frequency_text(per_day)} ({number(per_dose * per_day)} mg/day)"
             )
             suggestions = (
                 SwitchProduct(
@@ -176,7 +173,7 @@ def tablet_strength(inp: RuleInput) -> Iterator[Finding]:
                     f"baclofen {number(preferred)} mg oral tablet",
                     "tablet",
                     per_dose,
-                    step.per_day,
+                    per_day,
                     "mg",
                     label,
                     strength_mg=preferred,

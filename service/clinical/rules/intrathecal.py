@@ -24,7 +24,7 @@ def intrathecal_route(inp: RuleInput) -> Iterator[Finding]:
         "critical",
         inp.order,
         variant=variant,
-        values={"route": dose.route_label.lower()},
+        values={"route": dose.route_label.lower().removesuffix(" route").strip() or "stated"},
         facts=(order_facts(inp.order), ("Route", dose.route_label)),
     )
 

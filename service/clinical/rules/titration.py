@@ -74,12 +74,14 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
     if first is None or first > dosing.oral.start_daily_mg + _EPSILON or inp.order.dose.is_schedule:
         return
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
+    if ceiling.daily_mg <= first + _EPSILON:
+        return  # nothing to titrate: the limit (renal failure, an infant) is at or below the start
     target = min(dosing.titration.plan_target_daily_mg, ceiling.daily_mg)
     yield Finding(
         "titration-plan",
         "info",
         inp.order,
-        values={"dose": number(first), "target": number(max(target, first))},
+        values={"dose": number(first), "target": number(target)},
         facts=(
             order_facts(inp.order),
             (
