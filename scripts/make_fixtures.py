@@ -1,0 +1,677 @@
+#!/usr/bin/env python3
+"""Write the example requests of fixtures/ (numbers 15 and up) from compact specifications.
+
+    .venv/bin/python scripts/make_fixtures.py
+
+Fixtures 01-14 are the shared example scenarios, copied as they are. The ones written here
+use the builders of tests/factories.py so every example is realistic and consistent. Each
+expectation is written by hand below (not captured from the service): tests/clinical/
+test_fixtures.py replays every file and checks the service against it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.factories import (  # noqa: E402
+    BACLOFEN_5,
+    BACLOFEN_10,
+    BACLOFEN_20,
+    BACLOFEN_IT_TEXT,
+    BACLOFEN_SOLUTION_1,
+    INTRATHECAL,
+    LOINC,
+    ORAL,
+    SNOMED,
+    TODAY,
+    allergy,
+    condition,
+    crcl,
+    dosage,
+    drug,
+    egfr,
+    hook_request,
+    med_request,
+    observation,
+    patient,
+    rxnorm_concept,
+    weight,
+    years_ago,
+)
+
+
+@dataclass
+class Spec:
+    key: str
+    name: str
+    build: Callable[[], dict[str, Any]]
+    present: dict[str, str]
+    absent: list[str] = field(default_factory=list)
+    strict: bool = True
+    empty: bool = False
+    service: str = "baclofen-order-sign"
+    taper: bool = False
+    titration: bool = False
+
+
+def adult(*, age: int = 45, gender: str = "male") -> dict[str, Any]:
+    return patient(years_ago(age, 30), gender)
+
+
+def change(before: float, after: float, *, medication: dict[str, Any] = BACLOFEN_10, days: int = 20,
+           per_day: int = 3, status: str = "draft", **extra: Any) -> dict[str, Any]:  # fmt: skip
+    active = med_request(medication, [dosage(before / per_day, frequency=per_day)], status="active",
+                         authored_days_ago=days, rid="mr-active")  # fmt: skip
+    draft = med_request(medication, [dosage(after / per_day, frequency=per_day)], status=status,
+                        prior="mr-active", rid="mr-draft")  # fmt: skip
+    return hook_request([draft], medications=[active], **extra)
+
+
+def start(daily: float = 15, *, medication: dict[str, Any] = BACLOFEN_10, per_day: int = 3,
+          **extra: Any) -> dict[str, Any]:  # fmt: skip
+    draft = med_request(medication, [dosage(daily / per_day, frequency=per_day)], rid="mr-draft")
+    return hook_request([draft], **extra)
+
+
+def on_active(concept: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    other = med_request(concept, [dosage(1, "tablet", frequency=2)], status="active",
+                        authored_days_ago=90, rid="mr-other")  # fmt: skip
+    return _with_other(other, **extra)
+
+
+def _with_other(other: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return _with_others([other], **extra)
+
+
+def _with_others(others: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    request = change(30, 30, **extra)
+    request["prefetch"]["medications"]["entry"] += [{"resource": other} for other in others]
+    return request
+
+
+def it_pump(mcg: float, *, status: str = "draft", prior: str | None = None, rid: str = "mr-draft",
+            route: dict[str, Any] = INTRATHECAL) -> dict[str, Any]:  # fmt: skip
+    return med_request(BACLOFEN_IT_TEXT, [dosage(mcg, "mcg", frequency=1, route=route)], status=status,
+                       prior=prior, rid=rid, authored_days_ago=0 if status != "active" else 120)  # fmt: skip
+
+
+def child_start(age: int, daily: float, kg: float | None) -> dict[str, Any]:
+    observations = [egfr(110)] + ([weight(kg)] if kg is not None else [])
+    draft = med_request(BACLOFEN_5, [dosage(daily / 3, frequency=3)], rid="mr-draft")
+    return hook_request(
+        [draft], patient_resource=patient(years_ago(age, 40)), observations=observations
+    )
+
+
+def child_change(age: int, before: float, after: float, kg: float) -> dict[str, Any]:
+    return change(before, after, medication=BACLOFEN_5, patient_resource=patient(years_ago(age, 40)),
+                  observations=[weight(kg), egfr(110)])  # fmt: skip
+
+
+def patient_view(*, active: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return hook_request(hook="patient-view", medications=active, **extra)
+
+
+def sandbox_order_select() -> dict[str, Any]:
+    draft = {
+        "resourceType": "MedicationRequest",
+        "id": "request-123",
+        "status": "draft",
+        "subject": {"reference": "Patient/pat-1"},
+        "medicationCodeableConcept": rxnorm_concept("197392", "Baclofen 20 MG Oral Tablet"),
+        "dosageInstruction": [
+            {
+                "doseAndRate": [
+                    {
+                        "doseQuantity": {
+                            "value": 2,
+                            "unit": "{pill}",
+                            "system": "http://unitsofmeasure.org",
+                            "code": "{pill}",
+                        }
+                    }
+                ],
+                "timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}},
+            }
+        ],
+        "category": {"coding": [{"code": "outpatient"}]},
+    }
+    request = hook_request(
+        [draft], hook="order-select", selections=["MedicationRequest/request-123"]
+    )
+    del request["context"]["draftOrders"]["type"]
+    return request
+
+
+SPECS: list[Spec] = [
+    Spec(
+        "15-stable-85-mg-day-above-us-label",
+        "stable 85 mg/day: above the US label, within the leaflets",
+        lambda: change(85, 85, medication=BACLOFEN_5, per_day=1, days=60),
+        {"dose-above-label": "warning"},
+    ),
+    Spec(
+        "16-child-3-y-contraindicated",
+        "child of 3 years: contraindicated under 4",
+        lambda: child_start(3, 15, 14),
+        {"pediatric-age-contraindicated": "critical"},
+        ["pediatric-caution"],
+        strict=False,
+    ),
+    Spec(
+        "17-teen-14-y-no-recent-weight",
+        "14-year-old, last weight 5 months ago",
+        lambda: hook_request(
+            [med_request(BACLOFEN_10, [dosage(10)], rid="mr-draft")],
+            patient_resource=patient(years_ago(14, 10)),
+            observations=[weight(48, days=150), egfr(100)],
+        ),
+        {"weight-missing": "warning", "start-dose-high": "warning"},
+    ),
+    Spec(
+        "18-egfr-45-at-60-mg-day",
+        "eGFR 45 at 60 mg/day: renal cap of 40 mg/day",
+        lambda: change(60, 60, days=40, observations=[weight(80), egfr(45)]),
+        {"renal-impairment": "warning"},
+    ),
+    Spec(
+        "19-ckd-stage-5-coded-icd10",
+        "CKD stage 5 coded in ICD-10-CM, no recent eGFR",
+        lambda: start(
+            15,
+            observations=[weight(70)],
+            conditions=[condition(icd10="N18.5", display="Chronic kidney disease, stage 5")],
+        ),
+        {"renal-contraindication": "critical"},
+        ["titration-plan"],
+    ),
+    Spec(
+        "20-haemodialysis-snomed-and-crcl",
+        "dependence on dialysis (SNOMED) with CrCl 12",
+        lambda: start(
+            15,
+            observations=[weight(70), crcl(12)],
+            conditions=[condition(snomed="105502003", display="Dependence on renal dialysis")],
+        ),
+        {"renal-contraindication": "critical"},
+        ["renal-impairment"],
+        strict=False,
+    ),
+    Spec(
+        "21-epilepsy-in-history-resolved",
+        "epilepsy recorded as resolved: still contraindicated",
+        lambda: start(
+            15,
+            conditions=[
+                condition(
+                    icd10="G40.909",
+                    display="Epilepsy, unspecified",
+                    status="resolved",
+                    onset_days_ago=4000,
+                )
+            ],
+        ),
+        {"contraindication-epilepsy": "critical"},
+        strict=False,
+    ),
+    Spec(
+        "22-parkinsons-snomed-only",
+        "Parkinson's disease coded in SNOMED CT only",
+        lambda: start(15, conditions=[condition(snomed="49049000", display="Parkinson's disease")]),
+        {"contraindication-parkinsons": "critical"},
+        strict=False,
+    ),
+    Spec(
+        "23-pregnant-by-status-observation",
+        "pregnancy status observation says pregnant",
+        lambda: start(
+            15,
+            patient_resource=adult(age=31, gender="female"),
+            observations=[
+                weight(68),
+                egfr(110),
+                observation("82810-3", answer=(LOINC, "LA15173-0", "Pregnant"), days=4),
+            ],
+        ),
+        {"contraindication-pregnancy": "critical"},
+        strict=False,
+    ),
+    Spec(
+        "24-breastfeeding-z39-1",
+        "lactating mother (ICD-10-CM Z39.1)",
+        lambda: start(
+            15,
+            patient_resource=adult(age=29, gender="female"),
+            conditions=[
+                condition(
+                    icd10="Z39.1",
+                    display="Encounter for care and examination of lactating mother",
+                    onset_days_ago=30,
+                )
+            ],
+        ),
+        {"contraindication-lactation": "critical"},
+        strict=False,
+    ),
+    Spec(
+        "25-active-duodenal-ulcer",
+        "active duodenal ulcer",
+        lambda: start(
+            15,
+            conditions=[
+                condition(icd10="K26.9", display="Duodenal ulcer, unspecified", onset_days_ago=20)
+            ],
+        ),
+        {"contraindication-peptic-ulcer": "critical"},
+        ["caution-peptic-ulcer-history"],
+        strict=False,
+    ),
+    Spec(
+        "26-peptic-ulcer-resolved",
+        "gastric ulcer two years ago, resolved",
+        lambda: start(
+            15,
+            conditions=[
+                condition(
+                    snomed="397825006",
+                    display="Gastric ulcer",
+                    status="resolved",
+                    onset_days_ago=800,
+                )
+            ],
+        ),
+        {"caution-peptic-ulcer-history": "warning"},
+        ["contraindication-peptic-ulcer"],
+        strict=False,
+    ),
+    Spec(
+        "27-lactose-intolerance-tablets",
+        "lactose intolerance with a tablet order",
+        lambda: start(
+            15, conditions=[condition(icd10="E73.9", display="Lactose intolerance, unspecified")]
+        ),
+        {"excipient-lactose": "warning"},
+        strict=False,
+    ),
+    Spec(
+        "28-lactose-intolerance-oral-solution",
+        "lactose intolerance with an oral solution: fine",
+        lambda: hook_request(
+            [med_request(BACLOFEN_SOLUTION_1, [dosage(5, "mL")], rid="mr-draft")],
+            conditions=[condition(text="Lactose intolerance")],
+        ),
+        {"titration-plan": "info"},
+        ["excipient-lactose"],
+    ),
+    Spec(
+        "29-stroke-history-z86-73",
+        "personal history of stroke (Z86.73)",
+        lambda: start(
+            15,
+            conditions=[
+                condition(
+                    icd10="Z86.73",
+                    display="Personal history of TIA and cerebral infarction",
+                    onset_days_ago=1500,
+                )
+            ],
+        ),
+        {"caution-cerebrovascular": "warning"},
+        strict=False,
+    ),
+    Spec(
+        "30-copd-and-sleep-apnoea",
+        "COPD and obstructive sleep apnoea",
+        lambda: start(
+            15,
+            conditions=[
+                condition(icd10="J44.9", display="COPD, unspecified"),
+                condition(snomed="78275009", display="Obstructive sleep apnea syndrome"),
+            ],
+        ),
+        {"caution-respiratory": "warning"},
+        strict=False,
+    ),
+    Spec(
+        "31-patient-view-diabetes-no-glucose",
+        "patient-view: type 2 diabetes, no glucose in 6 months",
+        lambda: patient_view(
+            active=[med_request(BACLOFEN_10, [dosage(10)], status="active", authored_days_ago=200)],
+            conditions=[
+                condition(icd10="E11.9", display="Type 2 diabetes mellitus without complications")
+            ],
+            observations=[weight(90), egfr(85), observation("4548-4", 7.1, "%", days=250)],
+        ),
+        {"monitoring-glucose": "info"},
+        service="baclofen-patient-view",
+    ),
+    Spec(
+        "32-lorazepam",
+        "active lorazepam (RxNorm ingredient)",
+        lambda: on_active(drug("lorazepam 1 MG Oral Tablet", rxnorm="6470")),
+        {"interaction-benzodiazepine": "warning"},
+    ),
+    Spec(
+        "33-gabapentin-by-name",
+        "active gabapentin, text only",
+        lambda: on_active(drug("", text="Gabapentin 300 mg capsule")),
+        {"interaction-cns-depressant": "info"},
+    ),
+    Spec(
+        "34-amitriptyline-atc",
+        "active amitriptyline coded in ATC only",
+        lambda: on_active(drug("", atc="N06AA09", text="Amitriptyline")),
+        {"interaction-tricyclic": "warning"},
+    ),
+    Spec(
+        "35-carbidopa-levodopa",
+        "active carbidopa/levodopa",
+        lambda: on_active(drug("", text="carbidopa 25 MG / levodopa 100 MG Oral Tablet")),
+        {"interaction-levodopa": "warning"},
+    ),
+    Spec(
+        "36-lisinopril-and-amlodipine",
+        "two antihypertensives: one card",
+        lambda: _with_others(
+            [
+                med_request(
+                    drug("lisinopril 10 MG Oral Tablet", rxnorm="29046"),
+                    [dosage(1, "tablet", frequency=1)],
+                    status="active",
+                    rid="mr-ace",
+                ),
+                med_request(
+                    drug("", text="Amlodipine 5 mg tablet"),
+                    [dosage(1, "tablet", frequency=1)],
+                    status="active",
+                    rid="mr-ccb",
+                ),
+            ]
+        ),
+        {"interaction-antihypertensive": "info"},
+    ),
+    Spec(
+        "37-allopurinol",
+        "active allopurinol",
+        lambda: on_active(drug("allopurinol 300 MG Oral Tablet", rxnorm="519")),
+        {"interaction-antigout": "info"},
+    ),
+    Spec(
+        "38-alcohol-dependence",
+        "alcohol dependence (F10.20)",
+        lambda: change(
+            30,
+            30,
+            conditions=[condition(icd10="F10.20", display="Alcohol dependence, uncomplicated")],
+        ),
+        {"interaction-alcohol": "warning"},
+    ),
+    Spec(
+        "39-new-order-beside-active-order",
+        "new baclofen order without priorPrescription: duplicate",
+        lambda: hook_request(
+            [med_request(BACLOFEN_10, [dosage(10)], rid="mr-draft")],
+            medications=[
+                med_request(
+                    BACLOFEN_10,
+                    [dosage(10)],
+                    status="active",
+                    authored_days_ago=60,
+                    rid="mr-active",
+                )
+            ],
+        ),
+        {"duplicate-therapy": "warning"},
+    ),
+    Spec(
+        "40-tablets-of-unknown-strength",
+        "'2 tablets three times daily' with no strength anywhere",
+        lambda: hook_request(
+            [med_request({"text": "Baclofen tablets"}, [dosage(2, "tablet")], rid="mr-draft")]
+        ),
+        {"dose-unverifiable": "warning"},
+    ),
+    Spec(
+        "41-oral-dose-written-in-grams",
+        "10 g three times daily: unit error",
+        lambda: hook_request([med_request(BACLOFEN_10, [dosage(10, "g")], rid="mr-draft")]),
+        {"dose-unit-suspect": "critical"},
+        ["dose-above-max", "start-dose-high", "tablet-strength"],
+    ),
+    Spec(
+        "42-intrathecal-dose-in-mg",
+        "intrathecal pump dose of 900 written in mg instead of mcg",
+        lambda: hook_request(
+            [
+                med_request(
+                    BACLOFEN_IT_TEXT,
+                    [dosage(900, "mg", frequency=1, route=INTRATHECAL)],
+                    rid="mr-draft",
+                )
+            ]
+        ),
+        {"dose-unit-suspect": "critical"},
+        ["intrathecal-dose-high"],
+    ),
+    Spec(
+        "43-intrathecal-solution-by-mouth",
+        "intrathecal solution ordered by mouth",
+        lambda: hook_request([it_pump(500, route=ORAL)]),
+        {"intrathecal-route": "critical"},
+        strict=False,
+    ),
+    Spec(
+        "44-intrathecal-1500-mcg-day",
+        "intrathecal 1500 mcg/day",
+        lambda: hook_request(
+            [it_pump(1500, prior="mr-active")],
+            medications=[it_pump(1400, status="active", rid="mr-active")],
+        ),
+        {"intrathecal-dose-high": "warning"},
+    ),
+    Spec(
+        "45-intrathecal-2500-mcg-day",
+        "intrathecal 2500 mcg/day",
+        lambda: hook_request(
+            [it_pump(2500, prior="mr-active")],
+            medications=[it_pump(2400, status="active", rid="mr-active")],
+        ),
+        {"intrathecal-dose-high": "critical"},
+    ),
+    Spec(
+        "46-intrathecal-stopped",
+        "intrathecal pump order stopped",
+        lambda: hook_request(
+            [it_pump(800, status="stopped", prior="mr-active")],
+            medications=[it_pump(800, status="active", rid="mr-active")],
+        ),
+        {"intrathecal-discontinuation": "critical"},
+    ),
+    Spec(
+        "47-no-birth-date",
+        "patient without a birth date",
+        lambda: start(15, patient_resource=patient(None)),
+        {"data-missing": "warning"},
+    ),
+    Spec(
+        "48-order-select-two-drafts",
+        "order-select: only the selected baclofen order is checked",
+        lambda: hook_request(
+            [
+                med_request(BACLOFEN_20, [dosage(40)], rid="mr-high"),
+                med_request(BACLOFEN_10, [dosage(5)], rid="mr-low"),
+            ],
+            hook="order-select",
+            selections=["MedicationRequest/mr-low"],
+        ),
+        {"titration-plan": "info"},
+        ["dose-above-max", "duplicate-therapy"],
+        service="baclofen-order-select",
+    ),
+    Spec(
+        "49-raised-two-days-after-last-change",
+        "30 -> 45 mg/day two days after the last change",
+        lambda: change(30, 45, days=2),
+        {"titration-too-fast": "warning"},
+    ),
+    Spec(
+        "50-cut-60-to-30-at-once",
+        "cut from 60 to 30 mg/day at once",
+        lambda: change(60, 30, days=90),
+        {"abrupt-discontinuation": "warning"},
+    ),
+    Spec(
+        "51-unconfirmed-allergy-snomed",
+        "unconfirmed baclofen allergy coded in SNOMED",
+        lambda: start(
+            15,
+            allergies=[
+                allergy(
+                    {"coding": [{"system": SNOMED, "code": "387342009", "display": "Baclofen"}]},
+                    verification="unconfirmed",
+                )
+            ],
+        ),
+        {"contraindication-hypersensitivity": "critical"},
+        strict=False,
+    ),
+    Spec(
+        "52-refuted-allergy",
+        "refuted baclofen allergy: no card",
+        lambda: start(15, allergies=[allergy({"text": "baclofen"}, verification="refuted")]),
+        {"titration-plan": "info"},
+        ["contraindication-hypersensitivity"],
+    ),
+    Spec(
+        "53-elderly-increase",
+        "79-year-old, 30 -> 45 mg/day",
+        lambda: change(30, 45, days=7, patient_resource=adult(age=79)),
+        {"elderly": "info"},
+    ),
+    Spec(
+        "54-sandbox-order-select",
+        "CDS Hooks sandbox style: no intent, no Bundle.type, 2 {pill} of 20 mg TID",
+        sandbox_order_select,
+        {"start-dose-high": "warning", "dose-above-max": "critical"},
+        service="baclofen-order-select",
+    ),
+    Spec(
+        "55-prn-with-daily-maximum",
+        "10 mg as needed up to 90 mg/day",
+        lambda: hook_request(
+            [
+                med_request(
+                    BACLOFEN_10,
+                    [dosage(10, frequency=6, as_needed=True, max_per_day=90)],
+                    rid="mr-draft",
+                    prior="mr-active",
+                )
+            ],
+            medications=[
+                med_request(
+                    BACLOFEN_10,
+                    [dosage(25)],
+                    status="active",
+                    authored_days_ago=30,
+                    rid="mr-active",
+                )
+            ],
+        ),
+        {"dose-above-label": "warning", "tablet-strength": "info"},
+    ),
+    Spec(
+        "56-patient-view-two-active-orders",
+        "patient-view: two active baclofen orders",
+        lambda: patient_view(
+            active=[
+                med_request(
+                    BACLOFEN_10, [dosage(10)], status="active", authored_days_ago=200, rid="mr-a"
+                ),
+                med_request(
+                    BACLOFEN_20,
+                    [dosage(20, frequency=1)],
+                    status="active",
+                    authored_days_ago=30,
+                    rid="mr-b",
+                ),
+            ]
+        ),
+        {"duplicate-therapy": "warning"},
+        service="baclofen-patient-view",
+    ),
+    Spec(
+        "57-child-5-y-above-band",
+        "5-year-old at 40 mg/day: above the 30 mg/day band",
+        lambda: child_change(5, 30, 40, kg=19),
+        {"pediatric-dose": "warning", "pediatric-caution": "warning"},
+    ),
+    Spec(
+        "58-new-start-in-renal-impairment",
+        "new start 5 mg TID with eGFR 38",
+        lambda: start(15, observations=[weight(75), egfr(38)]),
+        {"renal-impairment": "warning", "titration-plan": "info"},
+    ),
+    Spec(
+        "59-psychosis-resolved-no-card",
+        "psychotic episode in remission: not contraindicated",
+        lambda: start(
+            15,
+            conditions=[
+                condition(icd10="F23", display="Brief psychotic disorder", status="remission")
+            ],
+        ),
+        {"titration-plan": "info"},
+        ["contraindication-psychosis"],
+    ),
+    Spec(
+        "60-ibuprofen-only-order-select",
+        "order-select of a non-baclofen order",
+        lambda: hook_request(
+            [med_request({"text": "ibuprofen 400 mg tablet"}, [dosage(400)], rid="mr-ibu")],
+            hook="order-select",
+        ),
+        {},
+        empty=True,
+        service="baclofen-order-select",
+    ),
+]
+
+
+def document(spec: Spec) -> dict[str, Any]:
+    expect: dict[str, Any] = {
+        "present": spec.present,
+        "absent": spec.absent,
+        "strict": spec.strict,
+        "empty": spec.empty,
+    }
+    if spec.taper:
+        expect["taper"] = True
+    if spec.titration:
+        expect["titration"] = True
+    request = spec.build()
+    request["hookInstance"] = f"00000000-0000-4000-8000-{int(spec.key[:2]):012d}"
+    return {"name": spec.name, "service": spec.service, "evaluationDate": TODAY.isoformat(),
+            "request": request, "expect": expect}  # fmt: skip
+
+
+def main() -> int:
+    out = ROOT / "fixtures"
+    for spec in SPECS:
+        path = out / f"{spec.key}.json"
+        path.write_text(
+            json.dumps(document(spec), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    print(f"wrote {len(SPECS)} fixtures to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
