@@ -66,24 +66,48 @@ def adult(*, age: int = 45, gender: str = "male") -> dict[str, Any]:
     return patient(years_ago(age, 30), gender)
 
 
-def change(before: float, after: float, *, medication: dict[str, Any] = BACLOFEN_10, days: int = 20,
-           per_day: int = 3, status: str = "draft", **extra: Any) -> dict[str, Any]:  # fmt: skip
-    active = med_request(medication, [dosage(before / per_day, frequency=per_day)], status="active",
-                         authored_days_ago=days, rid="mr-active")  # fmt: skip
-    draft = med_request(medication, [dosage(after / per_day, frequency=per_day)], status=status,
-                        prior="mr-active", rid="mr-draft")  # fmt: skip
+def change(
+    before: float,
+    after: float,
+    *,
+    medication: dict[str, Any] = BACLOFEN_10,
+    days: int = 20,
+    per_day: int = 3,
+    status: str = "draft",
+    **extra: Any,
+) -> dict[str, Any]:
+    active = med_request(
+        medication,
+        [dosage(before / per_day, frequency=per_day)],
+        status="active",
+        authored_days_ago=days,
+        rid="mr-active",
+    )
+    draft = med_request(
+        medication,
+        [dosage(after / per_day, frequency=per_day)],
+        status=status,
+        prior="mr-active",
+        rid="mr-draft",
+    )
     return hook_request([draft], medications=[active], **extra)
 
 
-def start(daily: float = 15, *, medication: dict[str, Any] = BACLOFEN_10, per_day: int = 3,
-          **extra: Any) -> dict[str, Any]:  # fmt: skip
+def start(
+    daily: float = 15, *, medication: dict[str, Any] = BACLOFEN_10, per_day: int = 3, **extra: Any
+) -> dict[str, Any]:
     draft = med_request(medication, [dosage(daily / per_day, frequency=per_day)], rid="mr-draft")
     return hook_request([draft], **extra)
 
 
 def on_active(concept: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    other = med_request(concept, [dosage(1, "tablet", frequency=2)], status="active",
-                        authored_days_ago=90, rid="mr-other")  # fmt: skip
+    other = med_request(
+        concept,
+        [dosage(1, "tablet", frequency=2)],
+        status="active",
+        authored_days_ago=90,
+        rid="mr-other",
+    )
     return _with_other(other, **extra)
 
 
@@ -97,10 +121,22 @@ def _with_others(others: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return request
 
 
-def it_pump(mcg: float, *, status: str = "draft", prior: str | None = None, rid: str = "mr-draft",
-            route: dict[str, Any] = INTRATHECAL) -> dict[str, Any]:  # fmt: skip
-    return med_request(BACLOFEN_IT_TEXT, [dosage(mcg, "mcg", frequency=1, route=route)], status=status,
-                       prior=prior, rid=rid, authored_days_ago=0 if status != "active" else 120)  # fmt: skip
+def it_pump(
+    mcg: float,
+    *,
+    status: str = "draft",
+    prior: str | None = None,
+    rid: str = "mr-draft",
+    route: dict[str, Any] = INTRATHECAL,
+) -> dict[str, Any]:
+    return med_request(
+        BACLOFEN_IT_TEXT,
+        [dosage(mcg, "mcg", frequency=1, route=route)],
+        status=status,
+        prior=prior,
+        rid=rid,
+        authored_days_ago=0 if status != "active" else 120,
+    )
 
 
 def child_start(age: int, daily: float, kg: float | None) -> dict[str, Any]:
@@ -112,8 +148,13 @@ def child_start(age: int, daily: float, kg: float | None) -> dict[str, Any]:
 
 
 def child_change(age: int, before: float, after: float, kg: float) -> dict[str, Any]:
-    return change(before, after, medication=BACLOFEN_5, patient_resource=patient(years_ago(age, 40)),
-                  observations=[weight(kg), egfr(110)])  # fmt: skip
+    return change(
+        before,
+        after,
+        medication=BACLOFEN_5,
+        patient_resource=patient(years_ago(age, 40)),
+        observations=[weight(kg), egfr(110)],
+    )
 
 
 def patient_view(*, active: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -658,8 +699,13 @@ def document(spec: Spec) -> dict[str, Any]:
         expect["titration"] = True
     request = spec.build()
     request["hookInstance"] = f"00000000-0000-4000-8000-{int(spec.key[:2]):012d}"
-    return {"name": spec.name, "service": spec.service, "evaluationDate": TODAY.isoformat(),
-            "request": request, "expect": expect}  # fmt: skip
+    return {
+        "name": spec.name,
+        "service": spec.service,
+        "evaluationDate": TODAY.isoformat(),
+        "request": request,
+        "expect": expect,
+    }
 
 
 def main() -> int:

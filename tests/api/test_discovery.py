@@ -21,8 +21,12 @@ async def test_discovery_lists_the_contract_services(client: httpx.AsyncClient) 
     for service in services:
         assert service["title"] and service["description"]
         assert set(service["prefetch"]) == {
-            "patient", "medications", "conditions", "observations", "allergies"
-        }  # fmt: skip
+            "patient",
+            "medications",
+            "conditions",
+            "observations",
+            "allergies",
+        }
         for template in service["prefetch"].values():
             validate_template(template)
 

@@ -18,13 +18,36 @@ from service.clinical.fhir_json import as_dict, as_number, as_str, codings
 # GTSAbbreviation (http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation) and common sig
 # abbreviations: administrations on a dosing day.
 _CODE_PER_DAY: dict[str, float] = {
-    "QD": 1, "OD": 1, "DAILY": 1, "QDAY": 1, "AM": 1, "PM": 1, "QAM": 1, "QPM": 1, "QHS": 1,
-    "HS": 1, "BED": 1, "NOCTE": 1, "QOD": 1, "WK": 1, "MO": 1,
-    "BID": 2, "BD": 2, "Q12H": 2,
-    "TID": 3, "TDS": 3, "Q8H": 3,
-    "QID": 4, "QDS": 4, "Q6H": 4,
-    "Q4H": 6, "Q3H": 8, "Q2H": 12, "Q1H": 24, "QH": 24,
-}  # fmt: skip
+    "QD": 1,
+    "OD": 1,
+    "DAILY": 1,
+    "QDAY": 1,
+    "AM": 1,
+    "PM": 1,
+    "QAM": 1,
+    "QPM": 1,
+    "QHS": 1,
+    "HS": 1,
+    "BED": 1,
+    "NOCTE": 1,
+    "QOD": 1,
+    "WK": 1,
+    "MO": 1,
+    "BID": 2,
+    "BD": 2,
+    "Q12H": 2,
+    "TID": 3,
+    "TDS": 3,
+    "Q8H": 3,
+    "QID": 4,
+    "QDS": 4,
+    "Q6H": 4,
+    "Q4H": 6,
+    "Q3H": 8,
+    "Q2H": 12,
+    "Q1H": 24,
+    "QH": 24,
+}
 
 _TEXT_PER_DAY: list[tuple[re.Pattern[str], float]] = [
     (re.compile(r"\b(once|one time|1 time|1x)\s+(a|per|each)?\s*(day|daily)\b"), 1),

@@ -55,10 +55,28 @@ _VOLUME_TO_ML = {
 }
 
 _COUNT_WORDS = {
-    "tablet", "tablets", "tab", "tabs", "tbl", "tablet(s)", "pill", "pills", "capsule",
-    "capsules", "cap", "caps", "packet", "packets", "sachet", "sachets", "each", "ea",
-    "dose", "doses", "unit of presentation",
-}  # fmt: skip
+    "tablet",
+    "tablets",
+    "tab",
+    "tabs",
+    "tbl",
+    "tablet(s)",
+    "pill",
+    "pills",
+    "capsule",
+    "capsules",
+    "cap",
+    "caps",
+    "packet",
+    "packets",
+    "sachet",
+    "sachets",
+    "each",
+    "ea",
+    "dose",
+    "doses",
+    "unit of presentation",
+}
 
 # SNOMED CT "unit of presentation" concepts EHRs put in doseQuantity.code.
 _COUNT_SNOMED = {"732936001", "732937005", "385055001", "428673006", "733020007"}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from service.clinical.dosing.products import medication_concept
 from service.clinical.facts.bundles import reference_of, resources
 from service.clinical.facts.conditions import allergy_facts, condition_facts
 from service.clinical.facts.medications import (
@@ -14,6 +15,7 @@ from service.clinical.facts.medications import (
     baclofen_order,
     medication_index,
     other_medication,
+    resolver_for,
 )
 from service.clinical.facts.model import BaclofenOrder, OrderContext, PatientFacts
 from service.clinical.facts.observations import observation_facts
@@ -29,6 +31,9 @@ _NOT_ADDED_STATUSES = {"stopped", "cancelled", "completed", "entered-in-error"}
 class HookFacts:
     patient: PatientFacts
     orders: tuple[OrderContext, ...]
+    # Draft orders whose medication cannot be identified at all (no code, no text, an
+    # unresolvable reference): they might be baclofen, so the checks say they could not run.
+    unidentified: tuple[str, ...] = ()
 
 
 def _most_recent(orders: Sequence[BaclofenOrder]) -> BaclofenOrder | None:
@@ -88,6 +93,7 @@ def build_facts(
                 others.append(other)
 
     drafts: list[BaclofenOrder] = []
+    unidentified: list[str] = []
     wanted = set(selections) if selections is not None else None
     for request in resources(draft_orders):
         if request.get("resourceType") not in ("MedicationRequest", "MedicationOrder"):
@@ -97,6 +103,13 @@ def build_facts(
             continue
         reference = reference_of(request)
         order = baclofen_order(request, index, knowledge, is_draft=True)
+        if (
+            order is None
+            and (wanted is None or reference in wanted)
+            and _unidentifiable(request, index)
+        ):
+            unidentified.append(reference or "a draft MedicationRequest without id")
+            continue
         if order is None:
             if status not in _NOT_ADDED_STATUSES:
                 other = other_medication(request, index, knowledge, in_this_session=True)
@@ -136,4 +149,14 @@ def build_facts(
             _context_for(draft, active, tuple(d for d in drafts[:i] if not d.is_stop))
             for i, draft in enumerate(drafts)
         )
-    return HookFacts(facts, contexts)
+    return HookFacts(facts, contexts, tuple(unidentified))
+
+
+def _unidentifiable(request: Mapping[str, Any], index: Mapping[str, Any]) -> bool:
+    if (
+        request.get("resourceType") != "MedicationRequest"
+        and request.get("resourceType") != "MedicationOrder"
+    ):
+        return False
+    concept, medication = medication_concept(request, resolver_for(request, index))
+    return concept is None and medication is None

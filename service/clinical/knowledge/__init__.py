@@ -5,6 +5,7 @@ field and where each number comes from. Code elsewhere never hard-codes a thresh
 """
 
 from service.clinical.knowledge.loader import (
+    KNOWLEDGE_DIR,
     CompiledDrugClass,
     CompiledValueSet,
     Knowledge,
@@ -15,6 +16,7 @@ from service.clinical.knowledge.loader import (
 )
 
 __all__ = [
+    "KNOWLEDGE_DIR",
     "CompiledDrugClass",
     "CompiledValueSet",
     "Knowledge",

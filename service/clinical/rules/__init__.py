@@ -21,6 +21,7 @@ from service.clinical.rules import (  # noqa: F401  (imported for registration)
     titration,
 )
 from service.clinical.rules.base import REGISTRY, RuleInput
+from service.clinical.rules.data import unidentified_orders
 from service.clinical.rules.titration import is_stop
 
 
@@ -70,6 +71,8 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
                 f for f in order_findings if not knowledge.rule(f.rule).needs_trusted_dose
             ]
         findings.extend(order_findings)
+    if facts.unidentified:
+        findings.append(unidentified_orders(facts.unidentified))
     return findings
 
 

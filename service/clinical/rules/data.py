@@ -38,3 +38,18 @@ def data_missing(inp: RuleInput) -> Iterator[Finding]:
         values={"what": short + " missing" if "missing" not in short else short},
         facts=tuple(("Missing", detail) for _, detail in missing),
     )
+
+
+def unidentified_orders(references: tuple[str, ...]) -> Finding:
+    """Orders whose medication could not be identified: they may be baclofen, unchecked."""
+    return Finding(
+        "data-missing",
+        "warning",
+        None,
+        values={"what": "the medication of an order could not be identified"},
+        facts=tuple(("Unidentified medication", reference) for reference in references),
+        notes=(
+            "The order names no medication code or text, and its medicationReference could "
+            "not be resolved: if it is baclofen, none of the checks ran.",
+        ),
+    )

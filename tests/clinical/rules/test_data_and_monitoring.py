@@ -100,3 +100,16 @@ def test_monitoring_suggests_the_test(run: Assess) -> None:
         resource["resourceType"] == "ServiceRequest"
         and resource["code"]["coding"][0]["code"] == "2345-7"
     )
+
+
+def test_an_order_whose_medication_cannot_be_identified_is_reported(run: Assess) -> None:
+    draft = med_request(medication_reference="Medication/nowhere", dosages=[dosage(10)])
+    card = cards_by_code(run(hook_request([draft])))["data-missing"]
+    assert "could not be identified" in card.summary
+    assert card.detail is not None and draft["id"] in card.detail
+
+
+def test_a_reference_with_a_display_is_identified(fired: Fired) -> None:
+    draft = med_request(medication_reference="Medication/nowhere", dosages=[dosage(5)])
+    draft["medicationReference"]["display"] = "baclofen 10 mg tablet"
+    assert "titration-plan" in fired(hook_request([draft]))

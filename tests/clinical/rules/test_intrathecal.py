@@ -26,22 +26,37 @@ Fired = Callable[..., dict[str, str]]
 def pump(
     mcg: float, age: int = 45, status: str = "draft", prior: str | None = None
 ) -> dict[str, Any]:
-    return med_request(BACLOFEN_IT_TEXT, [dosage(mcg, "mcg", frequency=1, route=INTRATHECAL)],
-                       status=status, prior=prior)  # fmt: skip
+    return med_request(
+        BACLOFEN_IT_TEXT,
+        [dosage(mcg, "mcg", frequency=1, route=INTRATHECAL)],
+        status=status,
+        prior=prior,
+    )
 
 
 def request_for(
     draft: dict[str, Any], age: int = 45, active: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    return hook_request([draft], patient_resource=patient(years_ago(age)), medications=active,
-                        observations=[weight(30 if age < 12 else 70)])  # fmt: skip
+    return hook_request(
+        [draft],
+        patient_resource=patient(years_ago(age)),
+        medications=active,
+        observations=[weight(30 if age < 12 else 70)],
+    )
 
 
 @pytest.mark.parametrize(
     ("mcg", "age", "indicator"),
-    [(1000, 45, None), (1001, 45, "warning"), (2000, 45, "warning"), (2001, 45, "critical"),
-     (300, 10, None), (301, 10, "warning"), (301, 12, None)],
-)  # fmt: skip
+    [
+        (1000, 45, None),
+        (1001, 45, "warning"),
+        (2000, 45, "warning"),
+        (2001, 45, "critical"),
+        (300, 10, None),
+        (301, 10, "warning"),
+        (301, 12, None),
+    ],
+)
 def test_dose_ceilings(fired: Fired, mcg: float, age: int, indicator: str | None) -> None:
     assert fired(request_for(pump(mcg), age=age)).get("intrathecal-dose-high") == indicator
 

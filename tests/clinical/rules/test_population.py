@@ -56,20 +56,30 @@ def test_caution_from_4_to_11(fired: Fired, age: int, fires: bool) -> None:
 @pytest.mark.parametrize(
     ("age", "kg", "daily", "indicator"),
     [
-        (1, 10, 20, None), (1, 10, 21, "warning"),
-        (2, 13, 30, None), (2, 13, 31, "warning"),
-        (5, 18, 30, None), (5, 18, 31, "warning"),
-        (6, 40, 60, None), (6, 40, 61, "warning"),
-        (9, 40, 60, None), (9, 40, 61, "warning"),
-        (10, 40, 60, None), (10, 40, 61, "warning"),  # 2.0 mg/kg = 80: the 60 mg cap is lower
-        (10, 25, 50, None), (10, 25, 51, "warning"),  # 2.0 mg/kg = 50: lower than 60
-        (11, 30, 60, None), (11, 30, 61, "warning"),
-        (17, 45, 90, None), (17, 45, 91, "warning"),
-        (7, 22, 55, None), (7, 22, 56, "critical"),  # 2.5 mg/kg = 55
+        (1, 10, 20, None),
+        (1, 10, 21, "warning"),
+        (2, 13, 30, None),
+        (2, 13, 31, "warning"),
+        (5, 18, 30, None),
+        (5, 18, 31, "warning"),
+        (6, 40, 60, None),
+        (6, 40, 61, "warning"),
+        (9, 40, 60, None),
+        (9, 40, 61, "warning"),
+        (10, 40, 60, None),
+        (10, 40, 61, "warning"),  # 2.0 mg/kg = 80: the 60 mg cap is lower
+        (10, 25, 50, None),
+        (10, 25, 51, "warning"),  # 2.0 mg/kg = 50: lower than 60
+        (11, 30, 60, None),
+        (11, 30, 61, "warning"),
+        (17, 45, 90, None),
+        (17, 45, 91, "warning"),
+        (7, 22, 55, None),
+        (7, 22, 56, "critical"),  # 2.5 mg/kg = 55
         (16, 80, 101, "critical"),  # above the adult ceiling
         (18, 45, 95, None),  # adult rules from 18
     ],
-)  # fmt: skip
+)
 def test_paediatric_bands(
     fired: Fired, age: int, kg: float, daily: float, indicator: str | None
 ) -> None:

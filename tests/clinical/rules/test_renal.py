@@ -22,8 +22,11 @@ from tests.factories import (
 Fired = Callable[..., dict[str, str]]
 
 
-def with_renal(observations: list[dict[str, Any]], conditions: list[dict[str, Any]] | None = None,
-               daily: float = 15) -> dict[str, Any]:  # fmt: skip
+def with_renal(
+    observations: list[dict[str, Any]],
+    conditions: list[dict[str, Any]] | None = None,
+    daily: float = 15,
+) -> dict[str, Any]:
     draft = med_request(BACLOFEN_10, [dosage(daily / 3)])
     return hook_request([draft], observations=[weight(80), *observations], conditions=conditions)
 
