@@ -44,5 +44,5 @@ def assess(
         evaluate_active=patient_view,
     )
     findings = evaluate(facts, knowledge, patient_view=patient_view)
-    cards = build_cards(findings, CardSettings(base_url, patient_id), knowledge)
+    cards = build_cards(findings, CardSettings(base_url, patient_id, today), knowledge)
     return Assessment(cards, findings)

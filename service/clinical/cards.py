@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from cds_hooks.response import (
     Action,
@@ -17,6 +18,7 @@ from cds_hooks.response import (
     Coding,
     Indicator,
     Link,
+    LinkType,
     OverrideReason,
     SelectionBehavior,
     Source,
@@ -28,11 +30,13 @@ from service.clinical.findings import (
     CancelOrder,
     Finding,
     OrderTest,
+    ScheduleSuggestion,
     SuggestionSpec,
     SwitchProduct,
     UpdateDose,
 )
 from service.clinical.knowledge import Knowledge
+from service.clinical.schedule_codec import encode
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _SUMMARY_LIMIT = 139
@@ -47,6 +51,7 @@ def escape_markdown(text: str) -> str:
 class CardSettings:
     base_url: str  # the service's public base URL, for source.url and links
     patient_id: str
+    today: date  # the first day of a suggested schedule
 
 
 def summary_of(finding: Finding, knowledge: Knowledge) -> str:
@@ -115,6 +120,9 @@ def _actions(spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge)
             knowledge,
         )
         return [_replace_order(resource, spec.label)]
+    if isinstance(spec, ScheduleSuggestion):
+        resource = resources.scheduled(spec.order, spec.schedule, spec.prior, patient_id, knowledge)
+        return [_replace_order(resource, spec.label)]
     if isinstance(spec, CancelOrder):
         reference = _reference(spec.order)
         if spec.order.is_draft:
@@ -146,7 +154,7 @@ def suggestions_of(
 ) -> list[Suggestion]:
     suggestions = []
     for spec in finding.suggestions:
-        if isinstance(spec, UpdateDose | SwitchProduct | CancelOrder) and (
+        if isinstance(spec, UpdateDose | SwitchProduct | CancelOrder | ScheduleSuggestion) and (
             spec.order.resource.get("resourceType") not in ("MedicationRequest",)
         ):
             continue  # a DSTU2 MedicationOrder cannot be rewritten as valid R4
@@ -163,7 +171,16 @@ def suggestions_of(
 def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> Card:
     rule = knowledge.rule(finding.rule)
     suggestions = suggestions_of(finding, settings, knowledge)
-    links: list[Link] = []
+    links = [
+        Link(
+            label=f"Printable {spec.schedule.kind.value.replace('-', ' ')} schedule",
+            url=f"{settings.base_url.rstrip('/')}/schedules/view?"
+            + encode(spec.schedule, settings.today),
+            type=LinkType.ABSOLUTE,
+        )
+        for spec in finding.suggestions
+        if isinstance(spec, ScheduleSuggestion)
+    ][:1]
     return Card(
         summary=summary_of(finding, knowledge),
         detail=detail_of(finding, knowledge),

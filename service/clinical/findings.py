@@ -11,6 +11,7 @@ from datetime import date
 from typing import Literal
 
 from service.clinical.facts import BaclofenOrder
+from service.clinical.schedules import Schedule
 
 IndicatorName = Literal["info", "warning", "critical"]
 
@@ -62,7 +63,18 @@ class OrderTest:
     recommended: bool = True
 
 
-SuggestionSpec = UpdateDose | CancelOrder | SwitchProduct | OrderTest
+@dataclass(frozen=True)
+class ScheduleSuggestion:
+    """Replace the draft by a schedule (titration, taper, intrathecal reduction)."""
+
+    order: BaclofenOrder
+    schedule: Schedule
+    label: str
+    prior: BaclofenOrder | None = None  # the active order the schedule takes over from
+    recommended: bool = True
+
+
+SuggestionSpec = UpdateDose | CancelOrder | SwitchProduct | OrderTest | ScheduleSuggestion
 
 
 @dataclass(frozen=True)

@@ -153,4 +153,3 @@ def test_null_prefetch_means_no_data(knowledge: Knowledge) -> None:
         request["prefetch"][key] = None
     facts = facts_of(request, knowledge)
     assert facts.patient.conditions == () and facts.patient.weight is None
-

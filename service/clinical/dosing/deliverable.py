@@ -70,3 +70,19 @@ def exact_regimen(daily_mg: float, per_day: float, step: float) -> tuple[float, 
         if per_dose >= step and abs(round_down(per_dose, step) - per_dose) < 1e-6:
             return round(per_dose, 6), float(times)
     return None
+
+
+def regimen_between(
+    above_mg: float, at_most_mg: float, per_day: float, product: Product
+) -> tuple[float, float] | None:
+    """The highest deliverable daily dose in (above, at_most], once to four times daily,
+    preferring the ordered frequency; ``None`` when the product cannot give one."""
+    step = dose_step_mg(product)
+    ordered = max(1, round(per_day))
+    best: tuple[float, float] | None = None
+    for times in sorted(range(1, 5), key=lambda t: (abs(t - ordered), -t)):
+        per_dose = round_down(at_most_mg / times, step)
+        daily = per_dose * times
+        if daily > above_mg + 1e-9 and (best is None or daily > best[0] * best[1] + 1e-9):
+            best = (per_dose, float(times))
+    return best

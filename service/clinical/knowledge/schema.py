@@ -64,6 +64,7 @@ class RuleData(_Data):
     sources: list[str] = Field(min_length=1)
     dose_change: bool = False
     needs_trusted_dose: bool = False
+    silenced_by_critical: bool = False
     summary: str | dict[str, str]
     why: str
     override_reasons: list[str] = Field(default_factory=list)

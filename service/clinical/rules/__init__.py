@@ -20,9 +20,8 @@ from service.clinical.rules import (  # noqa: F401  (imported for registration)
     renal,
     titration,
 )
-from service.clinical.rules.base import REGISTRY, RuleInput
+from service.clinical.rules.base import REGISTRY, RuleInput, is_stop
 from service.clinical.rules.data import unidentified_orders
-from service.clinical.rules.titration import is_stop
 
 
 def registered_codes() -> set[str]:
@@ -69,6 +68,10 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
             # be noise next to the one card that matters.
             order_findings = [
                 f for f in order_findings if not knowledge.rule(f.rule).needs_trusted_dose
+            ]
+        if any(f.indicator == "critical" for f in order_findings):
+            order_findings = [
+                f for f in order_findings if not knowledge.rule(f.rule).silenced_by_critical
             ]
         findings.extend(order_findings)
     if facts.unidentified:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from service.clinical.dosing.daily_dose import DoseKind, DoseStep
 from service.clinical.facts import BaclofenOrder, OrderContext, PatientFacts
@@ -64,6 +65,28 @@ def rule(*codes: str, on_stop: bool = False) -> Callable[[RuleFunction], RuleFun
 
 
 __all__ = ["frequency_text", "number"]  # re-exported for the rule modules
+
+
+def current_daily(order: BaclofenOrder, today: date) -> float | None:
+    """The daily dose an active order gives today (the step covering today for a schedule)."""
+    steps = order.dose.steps
+    if not order.dose.computable:
+        return None
+    if len(steps) == 1:
+        return steps[0].daily
+    start = steps[0].start or order.authored_on
+    if start is None:
+        return steps[-1].daily
+    elapsed = (today - start).days
+    for step in steps:
+        if step.duration_days is None or elapsed < step.duration_days:
+            return step.daily
+        elapsed -= int(step.duration_days)
+    return steps[-1].daily
+
+
+def is_stop(order: BaclofenOrder) -> bool:
+    return order.status in ("stopped", "cancelled")
 
 
 def step_text(step: DoseStep, unit: str) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.products import Form
 from service.clinical.facts import ClinicalStatus, ConditionFact, StatusAnswer
 from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
-from service.clinical.rules.base import RuleInput, names, order_facts, rule
+from service.clinical.rules.base import RuleInput, current_daily, names, order_facts, rule
+from service.clinical.rules.schedule_suggestions import taper_suggestion
 
 ANY = (ClinicalStatus.ACTIVE, ClinicalStatus.HISTORY)
 ACTIVE = (ClinicalStatus.ACTIVE,)
@@ -170,6 +172,12 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
     if evidence is None:
         return
     established = inp.context.current is not None or inp.patient_view
+    suggestions: tuple[SuggestionSpec, ...] = ()
+    current = inp.order if inp.patient_view else inp.context.current
+    if established and current is not None and current.dose.kind is DoseKind.ORAL:
+        daily = current_daily(current, inp.patient.today)
+        schedule = taper_suggestion(inp, current, daily) if daily else None
+        suggestions = (schedule,) if schedule else ()
     yield Finding(
         "contraindication-pregnancy",
         "critical",
@@ -185,6 +193,7 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
             if established
             else ()
         ),
+        suggestions=suggestions,
     )
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind
-from service.clinical.dosing.deliverable import exact_regimen, regimen_not_above
+from service.clinical.dosing.deliverable import exact_regimen
 from service.clinical.dosing.products import Form
 from service.clinical.findings import (
     CancelOrder,
     Finding,
     SuggestionSpec,
     SwitchProduct,
-    UpdateDose,
 )
 from service.clinical.limits import oral_ceiling
 from service.clinical.rules.base import (
@@ -22,6 +21,7 @@ from service.clinical.rules.base import (
     order_facts,
     rule,
 )
+from service.clinical.rules.corrective import permitted_dose
 
 _MCG, _G = 0.001, 1000.0
 
@@ -95,16 +95,7 @@ def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
     if not inp.is_oral or daily is None or daily <= maximum:
         return
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    suggestions: tuple[SuggestionSpec, ...] = ()
-    step = max(inp.order.dose.steps, key=lambda s: s.daily or 0)
-    if step.per_day:
-        per_dose, per_day = regimen_not_above(ceiling.daily_mg, step.per_day, inp.order.product)
-        if per_dose > 0:
-            label = (
-                f"Change to {number(per_dose)} mg {frequency_text(per_day)} "
-                f"({number(per_dose * per_day)} mg/day, {ceiling.reason})"
-            )
-            suggestions = (UpdateDose(inp.order, per_dose, per_day, label, recommended=True),)
+    suggestion = permitted_dose(inp, ceiling.daily_mg, ceiling.reason)
     yield Finding(
         "dose-above-max",
         "critical",
@@ -118,7 +109,7 @@ def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
                 f"{number(ceiling.daily_mg)} mg/day ({ceiling.reason})",
             ),
         ),
-        suggestions=suggestions,
+        suggestions=(suggestion,) if suggestion else (),
     )
 
 

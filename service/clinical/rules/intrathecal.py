@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind, Route
 from service.clinical.findings import Finding, IndicatorName
-from service.clinical.rules.base import RuleInput, number, order_facts, rule
-from service.clinical.rules.titration import current_daily, is_stop
+from service.clinical.rules.base import RuleInput, current_daily, is_stop, number, order_facts, rule
+from service.clinical.rules.schedule_suggestions import intrathecal_suggestion
 
 
 @rule("intrathecal-route")
@@ -66,11 +66,13 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     before = current_daily(current, inp.patient.today)
     facts = (order_facts(current, "Current order"),)
     if is_stop(inp.order):
+        schedule = intrathecal_suggestion(inp, current, before) if before else None
         yield Finding(
             "intrathecal-discontinuation",
             "critical",
             inp.order,
             variant="stop",
+            suggestions=(schedule,) if schedule else (),
             values={"dose": number(before) if before is not None else "the current"},
             facts=(*facts, ("This order", f"stops intrathecal baclofen ({inp.order.status})")),
         )
@@ -80,11 +82,13 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
         return
     cut = (before - first) / before
     if cut > inp.knowledge.dosing.intrathecal.discontinuation_cut_fraction + 1e-9:
+        schedule = intrathecal_suggestion(inp, current, before, first)
         yield Finding(
             "intrathecal-discontinuation",
             "critical",
             inp.order,
             variant="cut",
+            suggestions=(schedule,) if schedule else (),
             values={"percent": number(round(cut * 100))},
             facts=(
                 *facts,

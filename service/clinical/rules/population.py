@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from service.clinical.dosing.deliverable import regimen_not_above
-from service.clinical.findings import Finding, IndicatorName, OrderTest, SuggestionSpec, UpdateDose
+from service.clinical.findings import Finding, IndicatorName, OrderTest
 from service.clinical.knowledge.schema import PediatricBand
 from service.clinical.limits import band_limit_mg, pediatric_band
-from service.clinical.rules.base import RuleInput, frequency_text, number, order_facts, rule
+from service.clinical.rules.base import RuleInput, number, order_facts, rule
+from service.clinical.rules.corrective import permitted_dose
+from service.clinical.rules.schedule_suggestions import slow_titration_for_start_or_increase
 
 
 def _age_fact(inp: RuleInput) -> tuple[str, str]:
@@ -97,16 +98,7 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
         )
         if x is not None
     )
-    suggestions: tuple[SuggestionSpec, ...] = ()
-    step = max(inp.order.dose.steps, key=lambda s: s.daily or 0)
-    if step.per_day:
-        per_dose, per_day = regimen_not_above(target, step.per_day, inp.order.product)
-        if per_dose > 0:
-            label = (
-                f"Change to {number(per_dose)} mg {frequency_text(per_day)} "
-                f"({number(per_dose * per_day)} mg/day, the maximum for age {age.youngest})"
-            )
-            suggestions = (UpdateDose(inp.order, per_dose, per_day, label, recommended=True),)
+    suggestion = permitted_dose(inp, target, f"the maximum for age {age.youngest}")
     yield Finding(
         "pediatric-dose",
         indicator,
@@ -114,7 +106,7 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
         values=values,
         variant=variant,
         facts=tuple(facts),
-        suggestions=suggestions,
+        suggestions=(suggestion,) if suggestion else (),
     )
 
 
@@ -161,10 +153,12 @@ def elderly(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     if age is None or age.oldest < inp.knowledge.dosing.elderly.from_age:
         return
+    schedule = slow_titration_for_start_or_increase(inp)
     yield Finding(
         "elderly",
         "info",
         inp.order,
+        suggestions=(schedule,) if schedule else (),
         values={"age": str(age.oldest)},
         facts=(_age_fact(inp), order_facts(inp.order)),
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
-from service.clinical.dosing.deliverable import regimen_not_above
-from service.clinical.findings import Finding, SuggestionSpec, UpdateDose
+from service.clinical.findings import Finding, SuggestionSpec
 from service.clinical.limits import effective_renal_value, renal_band
-from service.clinical.rules.base import RuleInput, frequency_text, names, number, order_facts, rule
+from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
+from service.clinical.rules.corrective import permitted_dose
+from service.clinical.rules.schedule_suggestions import slow_titration_for_start_or_increase
 
 
 def _renal_evidence(
@@ -42,13 +44,10 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
     renal = inp.knowledge.dosing.renal
     short, facts = _renal_evidence(inp, "renal_failure", renal.contraindicated_below)
     cap = inp.knowledge.dosing.renal.contraindicated_continued_daily_mg
-    suggestions: tuple[SuggestionSpec, ...] = ()
+    suggestion = None
     daily = inp.order.dose.highest_daily
     if inp.is_oral and (daily is None or daily > cap):
-        per_dose, per_day = regimen_not_above(cap, 1, inp.order.product)
-        if per_dose > 0:
-            label = f"If baclofen is continued: {number(per_dose)} mg {frequency_text(per_day)}"
-            suggestions = (UpdateDose(inp.order, per_dose, per_day, label),)
+        suggestion = permitted_dose(inp, cap, "if baclofen must be continued")
     yield Finding(
         "renal-contraindication",
         "critical",
@@ -56,7 +55,7 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
         values={"renal": short},
         facts=(*facts, order_facts(inp.order)),
         notes=(f"If it must be continued, the daily dose is {number(cap)} mg (001).",),
-        suggestions=suggestions,
+        suggestions=(suggestion,) if suggestion else (),
     )
 
 
@@ -69,15 +68,13 @@ def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
     cap = inp.knowledge.dosing.renal.impaired_cap_daily_mg
     suggestions: tuple[SuggestionSpec, ...] = ()
     daily = inp.order.dose.highest_daily
-    step = max(inp.order.dose.steps, key=lambda s: s.daily or 0)
-    if inp.is_oral and daily is not None and daily > cap and step.per_day:
-        per_dose, per_day = regimen_not_above(cap, step.per_day, inp.order.product)
-        if per_dose > 0:
-            label = (
-                f"Change to {number(per_dose)} mg {frequency_text(per_day)} "
-                f"({number(per_dose * per_day)} mg/day, the renal maximum)"
-            )
-            suggestions = (UpdateDose(inp.order, per_dose, per_day, label, recommended=True),)
+    if inp.is_oral and daily is not None and daily > cap:
+        capped = permitted_dose(inp, cap, "the renal maximum")
+        suggestions = (capped,) if capped else ()
+    schedule = slow_titration_for_start_or_increase(inp)
+    if schedule is not None:
+        # The slow titration stops at the renal maximum too: it is the better of the two.
+        suggestions = (schedule, *(replace(s, recommended=False) for s in suggestions))
     yield Finding(
         "renal-impairment",
         "warning",

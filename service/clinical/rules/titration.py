@@ -3,38 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
 
 from service.clinical.dosing.daily_dose import DoseKind
-from service.clinical.dosing.deliverable import regimen_not_above
 from service.clinical.facts import BaclofenOrder
-from service.clinical.findings import Finding, SuggestionSpec, UpdateDose
+from service.clinical.findings import Finding
 from service.clinical.limits import oral_ceiling
-from service.clinical.rules.base import RuleInput, frequency_text, number, order_facts, rule
+from service.clinical.rules.base import (
+    RuleInput,
+    current_daily,
+    is_stop,
+    number,
+    order_facts,
+    rule,
+)
+from service.clinical.rules.corrective import permitted_dose
+from service.clinical.rules.schedule_suggestions import (
+    long_taper,
+    slow_variant,
+    taper_suggestion,
+    titration_suggestion,
+)
 
 _EPSILON = 1e-9
-
-
-def current_daily(order: BaclofenOrder, today: date) -> float | None:
-    """The daily dose an active order gives today (the step covering today for a schedule)."""
-    steps = order.dose.steps
-    if not order.dose.computable:
-        return None
-    if len(steps) == 1:
-        return steps[0].daily
-    start = steps[0].start or order.authored_on
-    if start is None:
-        return steps[-1].daily
-    elapsed = (today - start).days
-    for step in steps:
-        if step.duration_days is None or elapsed < step.duration_days:
-            return step.daily
-        elapsed -= int(step.duration_days)
-    return steps[-1].daily
-
-
-def is_stop(order: BaclofenOrder) -> bool:
-    return order.status in ("stopped", "cancelled")
 
 
 def _established_oral(inp: RuleInput) -> BaclofenOrder | None:
@@ -52,11 +42,14 @@ def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
         return
     if first is None or first <= start + _EPSILON:
         return
+    target = inp.order.dose.highest_daily or first
+    schedule = titration_suggestion(inp, target, slow=slow_variant(inp))
     yield Finding(
         "start-dose-high",
         "warning",
         inp.order,
         values={"dose": number(first)},
+        suggestions=(schedule,) if schedule else (),
         facts=(
             order_facts(inp.order),
             ("Recommended start", f"{number(start)} mg/day (5 mg three times daily)"),
@@ -77,10 +70,12 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
     if ceiling.daily_mg <= first + _EPSILON:
         return  # nothing to titrate: the limit (renal failure, an infant) is at or below the start
     target = min(dosing.titration.plan_target_daily_mg, ceiling.daily_mg)
+    schedule = titration_suggestion(inp, target, slow=slow_variant(inp))
     yield Finding(
         "titration-plan",
         "info",
         inp.order,
+        suggestions=(schedule,) if schedule else (),
         values={"dose": number(first), "target": number(target)},
         facts=(
             order_facts(inp.order),
@@ -109,7 +104,9 @@ def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
         return
     # Each rise: from the current dose to the first step, then between consecutive steps.
     rises: list[tuple[float, int | None]] = []
-    since_change = (today - current.authored_on).days if current.authored_on else None
+    # A rise that starts later (boundsPeriod.start) counts from that day, not from today.
+    rise_day = inp.order.dose.steps[0].start or today
+    since_change = (rise_day - current.authored_on).days if current.authored_on else None
     previous = before
     for index, step in enumerate(inp.order.dose.steps):
         assert step.daily is not None
@@ -131,24 +128,8 @@ def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
         else "too_soon"
     )
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    next_daily = min(before + titration.max_step_daily_mg, ceiling.daily_mg)
-    suggestions: tuple[SuggestionSpec, ...] = ()
-    first = inp.order.dose.steps[0]
-    if first.per_day and next_daily > before + _EPSILON:
-        per_dose, per_day = regimen_not_above(next_daily, first.per_day, inp.order.product)
-        if per_dose * per_day > before + _EPSILON:
-            wait_until = (
-                current.authored_on + timedelta(days=titration.interval_days)
-                if current.authored_on is not None
-                else None
-            )
-            start = wait_until if wait_until is not None and wait_until > today else None
-            label = (
-                f"Change to the next step: {number(per_dose)} mg {frequency_text(per_day)} "
-                f"({number(per_dose * per_day)} mg/day)"
-                + (f" from {start.isoformat()}" if start else "")
-            )
-            suggestions = (UpdateDose(inp.order, per_dose, per_day, label, True, start),)
+    target = min(inp.order.dose.highest_daily or before, ceiling.daily_mg)
+    suggestion = permitted_dose(inp, target, "as ordered") if target > before else None
     yield Finding(
         "titration-too-fast",
         "warning",
@@ -187,7 +168,7 @@ def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
                 else ()
             ),
         ),
-        suggestions=suggestions,
+        suggestions=(suggestion,) if suggestion else (),
     )
 
 
@@ -213,13 +194,19 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
         ),
     )
     if is_stop(inp.order):
+        long = before is not None and long_taper(inp, before)
+        schedule = taper_suggestion(inp, current, before) if before is not None else None
         yield Finding(
             "abrupt-discontinuation",
             "warning",
             inp.order,
             variant="stop",
-            values={"dose": before_text, "min_days": str(taper.min_days)},
+            values={
+                "dose": before_text,
+                "min_days": str(taper.min_days_long if long else taper.min_days),
+            },
             facts=(*facts, ("This order", f"stops baclofen ({inp.order.status})")),
+            suggestions=(schedule,) if schedule else (),
         )
         return
     if before is None:
@@ -230,6 +217,8 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             return
         decrease = previous - step.daily
         if decrease > discontinuation.max_cut_daily_mg + _EPSILON:
+            target = inp.order.dose.last_daily or step.daily
+            schedule = taper_suggestion(inp, current, before, target)
             yield Finding(
                 "abrupt-discontinuation",
                 "warning",
@@ -248,6 +237,7 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
                         f"(at most {number(discontinuation.max_cut_daily_mg)} at once)",
                     ),
                 ),
+                suggestions=(schedule,) if schedule else (),
             )
             return
         previous = step.daily

@@ -115,10 +115,20 @@ def test_renal_impairment_caps_at_40_mg(run: Assess) -> None:
     )
 
 
-def test_renal_impairment_below_the_cap_has_no_suggestion(run: Assess) -> None:
-    assert (
-        cards_by_code(run(with_renal([egfr(45)], daily=30)))["renal-impairment"].suggestions == []
-    )
+def test_renal_impairment_on_an_unchanged_dose_below_the_cap_has_no_suggestion(
+    run: Assess,
+) -> None:
+    active = med_request(BACLOFEN_10, [dosage(10)], status="active", authored_days_ago=30)
+    draft = med_request(BACLOFEN_10, [dosage(10)], prior=active["id"])
+    request = hook_request([draft], medications=[active], observations=[weight(80), egfr(45)])
+    assert cards_by_code(run(request))["renal-impairment"].suggestions == []
+
+
+def test_renal_impairment_on_a_new_start_offers_the_slow_titration(run: Assess) -> None:
+    card = cards_by_code(run(with_renal([egfr(45)], daily=15)))["renal-impairment"]
+    (suggestion,) = card.suggestions
+    assert suggestion.label.startswith("Slow titration: 15 mg/day, +5 mg/day")
+    assert card.links and card.links[0].url.startswith("https://cds.example.org/schedules/view?")
 
 
 def test_renal_contraindication_offers_5_mg_once_daily(run: Assess) -> None:

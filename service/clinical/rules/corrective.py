@@ -1,0 +1,77 @@
+"""The one corrective suggestion every dose rule makes: the highest dose the patient may have
+now, reached the way the rules allow.
+
+A corrected dose must not itself break a rule when the prescriber accepts it. From an
+established dose that means at most +15 mg/day, no sooner than 3 days after the last change,
+and at most -15 mg/day at once (a taper otherwise); for a new start, a titration from
+5 mg three times daily.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from service.clinical.dosing.daily_dose import DoseKind
+from service.clinical.dosing.deliverable import regimen_between, regimen_not_above
+from service.clinical.findings import SuggestionSpec, UpdateDose
+from service.clinical.rules.base import RuleInput, current_daily, frequency_text, number
+from service.clinical.rules.schedule_suggestions import (
+    slow_variant,
+    taper_suggestion,
+    titration_suggestion,
+)
+
+_EPSILON = 1e-9
+
+
+def permitted_dose(inp: RuleInput, target_daily: float, why: str) -> SuggestionSpec | None:
+    """Bring the order to ``target_daily`` (a limit: maximum, band, renal cap) safely."""
+    order = inp.order
+    if order.dose.kind is not DoseKind.ORAL or target_daily <= 0:
+        return None
+    current = inp.context.current
+    before = None
+    if current is not None and current.dose.kind is DoseKind.ORAL:
+        before = current_daily(current, inp.patient.today)
+    if before is None:
+        if inp.context.is_new_start and target_daily > inp.knowledge.dosing.oral.start_daily_mg:
+            return titration_suggestion(inp, target_daily, slow=slow_variant(inp))
+        return _update(inp, target_daily, why)
+    assert current is not None
+    taper = inp.knowledge.dosing.discontinuation.max_cut_daily_mg
+    if target_daily < before - taper - _EPSILON:
+        return taper_suggestion(inp, current, before, target_daily)
+    titration = inp.knowledge.dosing.titration
+    if target_daily > before + _EPSILON:
+        allowed = min(target_daily, before + titration.max_step_daily_mg)
+        step = max(order.dose.steps, key=lambda s: s.daily or 0)
+        regimen = regimen_between(before, allowed, step.per_day or 3, order.product)
+        if regimen is None:
+            return None
+        per_dose, per_day = regimen
+        start = None
+        if current.authored_on is not None:
+            earliest = current.authored_on + timedelta(days=titration.interval_days)
+            start = earliest if earliest > inp.patient.today else None
+        direct = per_dose * per_day >= target_daily - _EPSILON and start is None
+        label = f"Change to {number(per_dose)} mg {frequency_text(per_day)} " + (
+            f"({number(per_dose * per_day)} mg/day, {why})"
+            if direct
+            else f"({number(per_dose * per_day)} mg/day, the next permitted step"
+            + (f", from {start.isoformat()})" if start else ")")
+        )
+        return UpdateDose(order, per_dose, per_day, label, True, start)
+    return _update(inp, target_daily, why)
+
+
+def _update(inp: RuleInput, target_daily: float, why: str) -> UpdateDose | None:
+    order = inp.order
+    step = max(order.dose.steps, key=lambda s: s.daily or 0)
+    per_dose, per_day = regimen_not_above(target_daily, step.per_day or 3, order.product)
+    if per_dose <= 0:
+        return None
+    label = (
+        f"Change to {number(per_dose)} mg {frequency_text(per_day)} "
+        f"({number(per_dose * per_day)} mg/day, {why})"
+    )
+    return UpdateDose(order, per_dose, per_day, label, recommended=True)

@@ -1,0 +1,253 @@
+"""Titration, taper and intrathecal reduction schedules, as rules.md "Schedules" states them.
+
+A schedule is a list of steps; a step is the doses of one day (in mg, or mcg intrathecal) and
+how many days it lasts. Every dose is one the product can give: a multiple of half a tablet of
+the ordered strength, of half a millilitre of the ordered solution, or of 5 mcg intrathecally.
+Uneven days are allowed ("10 mg, 10 mg, 5 mg"): that is how a 5 mg/day step is given with
+three doses a day.
+
+The generators are pure functions of the doses, the product and the patient's ceiling; the
+invariants (start, step sizes, durations, ceilings) are proved by property-based tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from service.clinical.dosing.deliverable import dose_step_mg, round_down
+from service.clinical.dosing.products import Form, Product
+from service.clinical.knowledge import Knowledge
+from service.clinical.wording import frequency_text, number
+
+_EPSILON = 1e-9
+INTRATHECAL_STEP_MCG = 5.0
+
+# The product used when the ordered strength cannot give the 5 mg/day steps a taper or a
+# slow titration needs (half of a 20 or 25 mg tablet is 10 or 12.5 mg).
+TEN_MG_TABLET = Product(Form.TABLET, "baclofen 10 MG Oral Tablet", strength_mg=10, rxnorm="197391")
+
+
+class ScheduleKind(StrEnum):
+    TITRATION = "titration"
+    TAPER = "taper"
+    INTRATHECAL_REDUCTION = "intrathecal-reduction"
+
+
+@dataclass(frozen=True)
+class Step:
+    doses: tuple[float, ...]  # the doses of one day, largest first
+    days: int | None  # None: open-ended (the last step of a titration)
+
+    @property
+    def daily(self) -> float:
+        return sum(self.doses)
+
+    @property
+    def per_day(self) -> int:
+        return len(self.doses)
+
+    @property
+    def even(self) -> bool:
+        return len(set(self.doses)) == 1
+
+    def text(self, unit: str) -> str:
+        """'10 mg three times daily for 3 days', '10 mg + 5 mg + 5 mg (20 mg/day) for 3 days'."""
+        if self.even:
+            what = f"{number(self.doses[0])} {unit} {frequency_text(self.per_day)}"
+        else:
+            doses = " + ".join(f"{number(d)} {unit}" for d in self.doses)
+            what = f"{doses} ({number(self.daily)} {unit}/day)"
+        if self.days is None:
+            return f"{what} from then on"
+        return f"{what} for {self.days} day" + ("s" if self.days != 1 else "")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: ScheduleKind
+    unit: str  # "mg" or "mcg"
+    steps: tuple[Step, ...]
+    product: Product  # the product the doses are measured in
+    substituted: bool = False  # the ordered strength could not give every step
+
+    @property
+    def total_days(self) -> int:
+        return sum(step.days or 0 for step in self.steps)
+
+    @property
+    def final_daily(self) -> float:
+        return self.steps[-1].daily
+
+
+def split_daily(daily: float, unit_step: float, preferred_per_day: int = 3) -> tuple[float, ...]:
+    """``daily`` as up to ``preferred_per_day`` doses, each a multiple of ``unit_step``.
+
+    The doses are as even as the step allows, larger first: 25 mg in 5 mg steps over three
+    doses is (10, 10, 5). Fewer doses are used when a dose would be smaller than one step.
+    """
+    units = round(daily / unit_step)
+    per_day = max(1, min(preferred_per_day, units))
+    base, extra = divmod(units, per_day)
+    return tuple(round((base + (1 if i < extra else 0)) * unit_step, 6) for i in range(per_day))
+
+
+def _unit_for(product: Product, needed_step: float | None) -> tuple[Product, float, bool]:
+    """The product and dose step to use so that steps of ``needed_step`` mg can be given.
+
+    Half of a 20 or 25 mg tablet is 10 or 12.5 mg: a 5 mg/day step cannot be given with them,
+    so such schedules are written in 10 mg tablets (and say so).
+    """
+    step = dose_step_mg(product)
+    if needed_step is None or abs(needed_step / step - round(needed_step / step)) < 1e-6:
+        return product, step, False
+    if product.form in (Form.TABLET, Form.GRANULES, Form.UNKNOWN):
+        return TEN_MG_TABLET, dose_step_mg(TEN_MG_TABLET), True
+    return product, step, False
+
+
+def titration(
+    *,
+    knowledge: Knowledge,
+    product: Product,
+    target_daily: float,
+    ceiling_daily: float,
+    slow: bool,
+    from_daily: float | None = None,
+) -> Schedule | None:
+    """A titration to ``min(target, ceiling)``.
+
+    A new start (``from_daily`` None) begins at 5 mg three times daily (or the ceiling, if
+    lower); an increase begins one step above ``from_daily``. Each step lasts the titration
+    interval and raises the daily dose by at most 15 mg (5 mg in the slow variant); the last
+    step has no end. ``None`` when there is nothing to titrate.
+    """
+    data = knowledge.dosing.titration
+    increment = data.slow_step_daily_mg if slow else data.max_step_daily_mg
+    product, unit, substituted = _unit_for(product, data.slow_step_daily_mg if slow else None)
+    cap = round_down(min(target_daily, ceiling_daily), unit)
+    if cap <= 0:
+        return None
+    levels: list[float] = []
+    if from_daily is None:
+        current = round_down(min(knowledge.dosing.oral.start_daily_mg, cap), unit)
+        if current <= 0:
+            return None
+        levels.append(current)
+    else:
+        current = from_daily
+    while current < cap - _EPSILON:
+        following = round_down(min(current + increment, cap), unit)
+        if following <= current + _EPSILON:
+            break
+        levels.append(following)
+        current = following
+    if not levels:
+        return None
+    last = len(levels) - 1
+    steps = tuple(
+        Step(split_daily(level, unit), None if i == last else data.interval_days)
+        for i, level in enumerate(levels)
+    )
+    return Schedule(ScheduleKind.TITRATION, "mg", steps, product, substituted)
+
+
+def taper(
+    *,
+    knowledge: Knowledge,
+    product: Product,
+    from_daily: float,
+    to_daily: float = 0.0,
+    long: bool,
+) -> Schedule | None:
+    """A taper from ``from_daily`` down to ``to_daily`` (0: stop).
+
+    Each step lowers the daily dose by at most 15 mg (5 mg at or below 15 mg/day) and lasts at
+    least 3 days. A taper to zero lasts at least 14 days (21 when ``long``) and at most 42; a
+    taper to a lower maintenance dose ends with that dose, open-ended. ``None`` when no
+    schedule can respect the limits (a dose far above the maximum).
+    """
+    data = knowledge.dosing.taper
+    if to_daily >= from_daily:
+        return None
+    product, unit, substituted = _unit_for(product, data.low_dose_step_daily_mg)
+    floor = round_down(to_daily, unit) if to_daily > 0 else 0.0
+
+    def following(previous: float) -> float:
+        if previous > data.low_dose_below_daily_mg + _EPSILON:
+            candidate = max(previous - data.max_step_daily_mg, data.low_dose_below_daily_mg)
+        else:
+            candidate = previous - data.low_dose_step_daily_mg
+        # Round up to what the product gives: a cut is never bigger than allowed. With a step
+        # of at most 5 mg there is always such a dose below `previous`.
+        lower = math.ceil(candidate / unit - 1e-9) * unit
+        return max(round(lower, 6), floor)
+
+    levels: list[float] = []
+    previous = from_daily
+    while (lower := following(previous)) > floor + _EPSILON:
+        levels.append(lower)
+        previous = lower
+    if floor == 0 and not levels:
+        # 5 mg/day or less: stopping is one step of at most 5 mg. The current dose is held
+        # long enough to make it a taper (it is what the patient already takes).
+        if from_daily <= 0:
+            return None
+        held = _taper_days(1, knowledge, long)
+        if held is None:
+            return None
+        step = Step((from_daily,), held[0])
+        return Schedule(ScheduleKind.TAPER, "mg", (step,), product, substituted)
+    if floor > 0:
+        durations = [data.min_step_days] * len(levels)
+    else:
+        found = _taper_days(len(levels), knowledge, long)
+        if found is None:
+            return None
+        durations = found
+    steps = [
+        Step(split_daily(level, unit), days) for level, days in zip(levels, durations, strict=True)
+    ]
+    if floor > 0:
+        steps.append(Step(split_daily(floor, unit), None))
+    return Schedule(ScheduleKind.TAPER, "mg", tuple(steps), product, substituted)
+
+
+def _taper_days(steps: int, knowledge: Knowledge, long: bool) -> list[int] | None:
+    data = knowledge.dosing.taper
+    minimum = data.min_days_long if long else data.min_days
+    total = max(minimum, steps * data.min_step_days)
+    if total > data.max_days:
+        return None
+    base, extra = divmod(total, steps)
+    # Extra days go to the last steps: the end of a taper is where withdrawal shows.
+    return [base + (1 if i >= steps - extra else 0) for i in range(steps)]
+
+
+def intrathecal_reduction(
+    *, knowledge: Knowledge, product: Product, from_mcg: float, to_mcg: float = 0.0
+) -> Schedule | None:
+    """A gradual intrathecal reduction: each step lowers by at most 20 % of the starting daily
+    dose (and at least 10 %), lasts ``step_days``; it ends open at ``to_mcg``, or stops."""
+    data = knowledge.dosing.intrathecal.reduction
+    if from_mcg <= 0 or to_mcg >= from_mcg:
+        return None
+    cut = data.max_step_fraction * from_mcg
+    if cut >= INTRATHECAL_STEP_MCG * 2:
+        cut = round_down(cut, INTRATHECAL_STEP_MCG)  # pump doses in whole 5 mcg
+    levels: list[float] = []
+    level = from_mcg
+    while level > to_mcg + _EPSILON:
+        level = max(round(level - cut, 6), to_mcg)
+        levels.append(level)
+    if levels[-1] <= 0:
+        levels.pop()  # the order ends after the last non-zero step
+    if not levels:
+        return None
+    open_end = to_mcg > 0
+    steps = tuple(
+        Step((value,), None if (open_end and i == len(levels) - 1) else data.step_days)
+        for i, value in enumerate(levels)
+    )
+    return Schedule(ScheduleKind.INTRATHECAL_REDUCTION, "mcg", steps, product)
