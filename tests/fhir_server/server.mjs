@@ -18,9 +18,10 @@
 // "delayMs": 0, "pageSize": 20} creates or replaces a space; GET /_admin/spaces/<space>
 // answers {"requests": n, "authorized": n}.
 //
-// Usage: node server.mjs [--port N]  (0 or absent: a free port). Listens on 127.0.0.1 and
-// prints {"port": N} on one line when ready. Exits when its standard input closes, so it
-// never outlives the test run that started it. Logs nothing: requests carry tokens.
+// Usage: node server.mjs [--port N] [--exit-with-stdin]. Listens on 127.0.0.1 (port 0 or
+// none: a free one) and prints {"port": N} on one line when ready. With --exit-with-stdin it
+// exits when its standard input closes, so it never outlives the test run that started it.
+// Logs nothing: requests carry tokens.
 
 import { createServer } from 'node:http';
 import { argv, exit, stdin, stdout } from 'node:process';
@@ -189,7 +190,9 @@ server.listen(port, '127.0.0.1', () => {
   stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });
 
-// The parent closing our standard input (or dying) ends the server.
-stdin.resume();
-stdin.on('end', () => exit(0));
-stdin.on('error', () => exit(0));
+if (argv.includes('--exit-with-stdin')) {
+  // The parent closing our standard input (or dying) ends the server.
+  stdin.resume();
+  stdin.on('end', () => exit(0));
+  stdin.on('error', () => exit(0));
+}

@@ -103,7 +103,7 @@ def fhir_server() -> Iterator[FhirTestServer]:
     node = _node()
     with tempfile.NamedTemporaryFile(prefix="fhir-server-", suffix=".log") as errors:
         process = subprocess.Popen(
-            [node, "server.mjs"],
+            [node, "server.mjs", "--exit-with-stdin"],
             cwd=SERVER_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
