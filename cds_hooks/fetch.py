@@ -10,8 +10,9 @@ a URL or patient data.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 
 class FetchError(Exception):
@@ -46,38 +47,76 @@ class RefusingFetcher:
         raise FetchError(self.reason)
 
 
-def expected_answer(query: str) -> tuple[str, str | None]:
-    """The resource type a relative query answers with, and the id a read asks for.
+@dataclass(frozen=True)
+class Expected:
+    """What the answer to a query must be."""
+
+    resource_type: str
+    resource_id: str | None = None  # a read: the id asked for
+    patient_id: str | None = None  # a search by patient: whose data every entry must be
+
+
+SEARCH_BUNDLE = Expected("Bundle")
+
+
+def expected_answer(query: str) -> Expected:
+    """What a relative query answers with.
 
     ``Type/id`` is a read; anything else (``Type?...``, ``Type``, compartment searches) answers
-    with a Bundle.
+    with a Bundle, whose entries must belong to the patient a ``patient=`` or ``subject=``
+    parameter names.
     """
-    path, _, _ = query.partition("?")
+    path, question, query_string = query.partition("?")
     parts = path.strip("/").split("/")
-    if "?" not in query and len(parts) == 2 and all(parts):
-        return parts[0], unquote(parts[1])
-    return "Bundle", None
+    if not question and len(parts) == 2 and all(parts):
+        return Expected(parts[0], resource_id=unquote(parts[1]))
+    params = parse_qs(query_string)
+    for name in ("patient", "subject"):
+        values = params.get(name, [])
+        if len(values) == 1 and "," not in values[0]:
+            return Expected("Bundle", patient_id=values[0].removeprefix("Patient/"))
+    return SEARCH_BUNDLE
 
 
-def check_answer(
-    answer: Mapping[str, Any], resource_type: str, resource_id: str | None = None
-) -> None:
-    """Raise ``FetchError`` unless ``answer`` is the resource the query asked for.
+def check_answer(answer: Mapping[str, Any], expected: Expected) -> None:
+    """Raise ``FetchError`` unless ``answer`` is what the query asked for.
 
     Advice computed on another patient's record, or on a list that is not one, is worse than
     no advice: such an answer counts as no answer.
     """
     found = answer.get("resourceType")
-    if found != resource_type:
+    if found != expected.resource_type:
         raise FetchError(
-            f"the FHIR server answered with {_a(found)} instead of {_a(resource_type)}"
+            f"the FHIR server answered with {_a(found)} instead of {_a(expected.resource_type)}"
         )
-    if resource_id is not None and answer.get("id") != resource_id:
-        raise FetchError(
-            f"the FHIR server answered with another {resource_type} than the one asked for"
-        )
-    if resource_type == "Bundle" and not isinstance(answer.get("entry", []), list):
+    if expected.resource_id is not None and answer.get("id") != expected.resource_id:
+        raise FetchError(f"the FHIR server answered with another {found} than the one asked for")
+    if found != "Bundle":
+        return
+    entries = answer.get("entry", [])
+    if not isinstance(entries, list):
         raise FetchError("the FHIR server answered with a malformed Bundle")
+    if expected.patient_id is not None and any(
+        _of_another_patient(entry, expected.patient_id) for entry in entries
+    ):
+        raise FetchError("the FHIR server answered with another patient's data")
+
+
+def _of_another_patient(entry: Any, patient_id: str) -> bool:
+    """Whether an entry's resource names a patient other than ``patient_id``.
+
+    Entries without a subject (included Medications, OperationOutcomes) name no one.
+    """
+    resource = entry.get("resource") if isinstance(entry, Mapping) else None
+    if not isinstance(resource, Mapping):
+        return False
+    for field in ("subject", "patient"):
+        reference = resource.get(field)
+        text = reference.get("reference") if isinstance(reference, Mapping) else None
+        if isinstance(text, str):
+            # Relative ("Patient/p1") or absolute (".../fhir/Patient/p1") references.
+            return text != f"Patient/{patient_id}" and not text.endswith(f"/Patient/{patient_id}")
+    return False
 
 
 def _a(resource_type: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cds_hooks.fetch import Fetcher, FetchError, check_answer
+from cds_hooks.fetch import Expected, Fetcher, FetchError, check_answer
 
 
 def next_link(bundle: Mapping[str, Any]) -> str | None:
@@ -27,11 +27,14 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
 async def read_all_pages(
     first: Mapping[str, Any],
     fetcher: Fetcher | None,
+    expected: Expected,
     *,
     max_pages: int,
     no_fetcher_reason: str,
 ) -> tuple[dict[str, Any], int, str | None]:
     """The searchset with the entries of all its pages, the pages fetched, and why it is partial.
+
+    Every page must be what ``expected`` says, as the first was.
 
     The returned Bundle keeps the first page's fields (``total`` among them) but no ``link``:
     it is no longer any one page. The reason is ``None`` when every page was read.
@@ -49,7 +52,7 @@ async def read_all_pages(
             break
         try:
             page = await fetcher.fetch(link)
-            check_answer(page, "Bundle")
+            check_answer(page, expected)
         except FetchError as error:
             reason = f"only {read} page{'s' if read > 1 else ''} could be read: {error.reason}"
             break

@@ -19,7 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cds_hooks.fetch import Fetcher, FetchError, RefusingFetcher, check_answer, expected_answer
+from cds_hooks.fetch import (
+    SEARCH_BUNDLE,
+    Expected,
+    Fetcher,
+    FetchError,
+    RefusingFetcher,
+    check_answer,
+    expected_answer,
+)
 from cds_hooks.paging import next_link, read_all_pages
 from cds_hooks.prefetch import UnresolvableTokenError, render_template
 
@@ -68,21 +76,25 @@ async def resolve_prefetch(
     provided = provided or {}
 
     async def one(key: str, template: str) -> _Key:
-        if key in provided and not is_operation_outcome(provided[key]):
-            return await _complete(provided[key], fetcher, max_pages, no_fetcher_reason)
-        if fetcher is None:
-            return _Key(reason=no_fetcher_reason)
+        query: str | None = None
+        unresolvable = ""
         try:
             query = render_template(template, context)
         except UnresolvableTokenError as error:
-            return _Key(reason=str(error))
-        resource_type, resource_id = expected_answer(query)
+            unresolvable = str(error)
+        expected = expected_answer(query) if query is not None else SEARCH_BUNDLE
+        if key in provided and not is_operation_outcome(provided[key]):
+            return await _complete(provided[key], fetcher, expected, max_pages, no_fetcher_reason)
+        if fetcher is None:
+            return _Key(reason=no_fetcher_reason)
+        if query is None:
+            return _Key(reason=unresolvable)
         try:
             answer = await fetcher.fetch(query)
-            check_answer(answer, resource_type, resource_id)
+            check_answer(answer, expected)
         except FetchError as error:
             return _Key(reason=error.reason)
-        result = await _complete(answer, fetcher, max_pages, no_fetcher_reason)
+        result = await _complete(answer, fetcher, expected, max_pages, no_fetcher_reason)
         result.fetched = True
         return result
 
@@ -100,7 +112,11 @@ async def resolve_prefetch(
 
 
 async def _complete(
-    value: Any, fetcher: Fetcher | None, max_pages: int, no_fetcher_reason: str
+    value: Any,
+    fetcher: Fetcher | None,
+    expected: Expected,
+    max_pages: int,
+    no_fetcher_reason: str,
 ) -> _Key:
     """The value with every page of a paged searchset read, and why it is partial, if it is."""
     if (
@@ -110,6 +126,6 @@ async def _complete(
     ):
         return _Key(value=value, has_value=True)
     merged, pages_fetched, reason = await read_all_pages(
-        value, fetcher, max_pages=max_pages, no_fetcher_reason=no_fetcher_reason
+        value, fetcher, expected, max_pages=max_pages, no_fetcher_reason=no_fetcher_reason
     )
     return _Key(value=merged, has_value=True, reason=reason, fetched=pages_fetched > 0)

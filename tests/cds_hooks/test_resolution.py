@@ -204,3 +204,51 @@ async def test_a_next_page_that_is_not_a_bundle_stops_paging() -> None:
     outcome = await resolve_prefetch({"conditions": TEMPLATES["conditions"]}, {}, CONTEXT, fetcher)
     assert ids(outcome.values["conditions"]) == ["c1"]
     assert "a Patient instead of a Bundle" in outcome.unavailable["conditions"]
+
+
+def condition_of(patient_reference: str | None) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "Condition", "id": "c"}
+    if patient_reference is not None:
+        resource["subject"] = {"reference": patient_reference}
+    return {"resource": resource}
+
+
+@pytest.mark.parametrize(
+    ("reference", "refused"),
+    [
+        ("Patient/p1", False),
+        ("https://ehr.example.org/fhir/Patient/p1", False),
+        (None, False),  # names no one
+        ("Patient/p2", True),
+        ("Patient/xp1", True),
+        ("https://ehr.example.org/fhir/Patient/p11", True),
+        ("Group/p1", True),
+    ],
+)
+async def test_a_search_answer_with_another_patients_data_is_refused(
+    reference: str | None, refused: bool
+) -> None:
+    answer = {
+        "resourceType": "Bundle",
+        "entry": [condition_of("Patient/p1"), condition_of(reference)],
+    }
+    fetcher = FakeFetcher({"Condition?patient=p1": answer})
+    outcome = await resolve_prefetch({"conditions": TEMPLATES["conditions"]}, {}, CONTEXT, fetcher)
+    if refused:
+        assert "conditions" not in outcome.values
+        assert outcome.unavailable["conditions"] == (
+            "the FHIR server answered with another patient's data"
+        )
+    else:
+        assert len(outcome.values["conditions"]["entry"]) == 2
+
+
+async def test_a_next_page_with_another_patients_data_is_not_used() -> None:
+    other = {"resourceType": "Bundle", "entry": [condition_of("Patient/p2")]}
+    fetcher = FakeFetcher({"https://f/p2": other})
+    sent = bundle("c1", next_url="https://f/p2")
+    outcome = await resolve_prefetch(
+        {"conditions": TEMPLATES["conditions"]}, {"conditions": sent}, CONTEXT, fetcher
+    )
+    assert ids(outcome.values["conditions"]) == ["c1"]
+    assert "another patient's data" in outcome.unavailable["conditions"]
