@@ -30,7 +30,6 @@ async def read_all_pages(
     expected: Expected,
     *,
     max_pages: int,
-    no_fetcher_reason: str,
 ) -> tuple[dict[str, Any], int, str | None]:
     """The searchset with the entries of all its pages, the pages fetched, and why it is partial.
 
@@ -45,7 +44,7 @@ async def read_all_pages(
     reason: str | None = None
     while link is not None:
         if fetcher is None:
-            reason = f"only the first page was sent ({no_fetcher_reason})"
+            reason = "only the first page was sent, and there is no FHIR server to read the rest"
             break
         if read >= max_pages:
             reason = f"more than {max_pages} pages of results; only the first {max_pages} were read"

@@ -84,7 +84,7 @@ async def resolve_prefetch(
             unresolvable = str(error)
         expected = expected_answer(query) if query is not None else SEARCH_BUNDLE
         if key in provided and not is_operation_outcome(provided[key]):
-            return await _complete(provided[key], fetcher, expected, max_pages, no_fetcher_reason)
+            return await _complete(provided[key], fetcher, expected, max_pages)
         if fetcher is None:
             return _Key(reason=no_fetcher_reason)
         if query is None:
@@ -94,7 +94,7 @@ async def resolve_prefetch(
             check_answer(answer, expected)
         except FetchError as error:
             return _Key(reason=error.reason)
-        result = await _complete(answer, fetcher, expected, max_pages, no_fetcher_reason)
+        result = await _complete(answer, fetcher, expected, max_pages)
         result.fetched = True
         return result
 
@@ -116,7 +116,6 @@ async def _complete(
     fetcher: Fetcher | None,
     expected: Expected,
     max_pages: int,
-    no_fetcher_reason: str,
 ) -> _Key:
     """The value with every page of a paged searchset read, and why it is partial, if it is."""
     if (
@@ -126,6 +125,6 @@ async def _complete(
     ):
         return _Key(value=value, has_value=True)
     merged, pages_fetched, reason = await read_all_pages(
-        value, fetcher, expected, max_pages=max_pages, no_fetcher_reason=no_fetcher_reason
+        value, fetcher, expected, max_pages=max_pages
     )
     return _Key(value=merged, has_value=True, reason=reason, fetched=pages_fetched > 0)
