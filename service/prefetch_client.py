@@ -57,4 +57,8 @@ def fetcher_factory_for(
 ) -> PrefetchClient:
     """The fetcher factory for these settings; ``ValueError`` names a bad allowed base URL."""
     check_allowed_bases(settings.fhir_allowed_bases, "BACLOFEN_CDS_FHIR_ALLOWED_BASES")
+    for issuer, trusted in settings.trusted_issuers.items():
+        check_allowed_bases(
+            trusted.fhir_servers, f"BACLOFEN_CDS_TRUSTED_ISSUERS[{issuer!r}].fhir_servers"
+        )
     return PrefetchClient(FhirClient(settings.fhir_timeout_s, transport=transport))

@@ -85,6 +85,9 @@ async def test_cards_are_the_same_with_all_some_or_no_prefetch(
     fhir_server: FhirTestServer, knowledge: Knowledge, path: Path
 ) -> None:
     fixture = load_fixture(path)
+    sent = fixture.request.get("prefetch") or {}
+    if any(not isinstance(sent.get(key), dict) for key in KEYS):
+        pytest.skip("the scenario does not send every prefetch key: no full answer to compare")
     token = f"token-{path.stem}"
     # One entry a page, so every list of more than one is read over several pages.
     base = fhir_server.space(

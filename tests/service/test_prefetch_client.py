@@ -76,3 +76,10 @@ def test_a_bad_allowed_base_fails_at_start_up() -> None:
     )
     with pytest.raises(ValueError, match="BACLOFEN_CDS_FHIR_ALLOWED_BASES"):
         fetcher_factory_for(settings)
+
+
+def test_a_bad_issuer_fhir_server_fails_at_start_up() -> None:
+    issuers = {"https://ehr.example.org": {"jwks": {"keys": []}, "fhir_servers": ["http://x/f"]}}
+    settings = settings_for_tests(trusted_issuers=issuers)
+    with pytest.raises(ValueError, match=r"TRUSTED_ISSUERS\['https://ehr.example.org'\]"):
+        fetcher_factory_for(settings)
