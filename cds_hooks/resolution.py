@@ -2,13 +2,14 @@
 
 For each key the service advertises:
 
-* present with a FHIR resource: use it;
+* present with a FHIR resource: use it (a paged searchset is completed from its next links);
 * present and ``null``: the client looked and there is no data; do not fetch;
 * present with an ``OperationOutcome``: the client failed to get it; treat as absent;
 * absent: the client did not try; fetch it from ``fhirServer`` when a fetcher is available.
 
-What can be got from neither is reported as unavailable, with the reason, so the caller can
-decide between a 412 and a "data missing" card. The decision is not made here.
+Only the missing keys are fetched, all at once. What can be got from neither source, or only in
+part, is reported as unavailable with the reason, so the caller can decide between a 412 and a
+"data missing" card. The decision is not made here.
 """
 
 from __future__ import annotations
@@ -16,30 +17,47 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from cds_hooks.fetch import (
+    SEARCH_BUNDLE,
+    Expected,
+    Fetcher,
+    FetchError,
+    RefusingFetcher,
+    check_answer,
+    expected_answer,
+)
+from cds_hooks.paging import next_link, read_all_pages
 from cds_hooks.prefetch import UnresolvableTokenError, render_template
 
+__all__ = [
+    "DEFAULT_MAX_PAGES",
+    "FetchError",
+    "Fetcher",
+    "PrefetchOutcome",
+    "RefusingFetcher",
+    "is_operation_outcome",
+    "resolve_prefetch",
+]
 
-class FetchError(Exception):
-    """A prefetch query could not be answered; ``reason`` is short and safe to show."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Fetcher(Protocol):
-    async def fetch(self, key: str, query: str) -> Any:
-        """The FHIR JSON answering ``query`` (relative to the FHIR base), or FetchError."""
-        ...
+DEFAULT_MAX_PAGES = 10
+NO_FETCHER_REASON = "not sent in prefetch, and no FHIR server to fetch it from"
 
 
 @dataclass
 class PrefetchOutcome:
     values: dict[str, Any] = field(default_factory=dict)  # key -> JSON, or None (no data)
     unavailable: dict[str, str] = field(default_factory=dict)  # key -> reason
-    fetched: list[str] = field(default_factory=list)  # keys that were fetched
+    fetched: list[str] = field(default_factory=list)  # keys read (in part) from the server
+
+
+@dataclass
+class _Key:
+    value: Any = None
+    has_value: bool = False
+    reason: str | None = None
+    fetched: bool = False
 
 
 def is_operation_outcome(value: Any) -> bool:
@@ -52,31 +70,61 @@ async def resolve_prefetch(
     context: Mapping[str, Any],
     fetcher: Fetcher | None,
     *,
-    no_fetcher_reason: str = "not sent in prefetch, and no FHIR server to fetch it from",
+    max_pages: int = DEFAULT_MAX_PAGES,
+    no_fetcher_reason: str = NO_FETCHER_REASON,
 ) -> PrefetchOutcome:
-    outcome = PrefetchOutcome()
     provided = provided or {}
-    to_fetch: dict[str, str] = {}
-    for key, template in templates.items():
-        if key in provided and not is_operation_outcome(provided[key]):
-            outcome.values[key] = provided[key]
-            continue
-        if fetcher is None:
-            outcome.unavailable[key] = no_fetcher_reason
-            continue
+
+    async def one(key: str, template: str) -> _Key:
+        query: str | None = None
+        unresolvable = ""
         try:
-            to_fetch[key] = render_template(template, context)
+            query = render_template(template, context)
         except UnresolvableTokenError as error:
-            outcome.unavailable[key] = str(error)
-
-    async def one(key: str, query: str) -> None:
-        assert fetcher is not None
+            unresolvable = str(error)
+        expected = expected_answer(query) if query is not None else SEARCH_BUNDLE
+        if key in provided and not is_operation_outcome(provided[key]):
+            return await _complete(provided[key], fetcher, expected, max_pages)
+        if fetcher is None:
+            return _Key(reason=no_fetcher_reason)
+        if query is None:
+            return _Key(reason=unresolvable)
         try:
-            outcome.values[key] = await fetcher.fetch(key, query)
-            outcome.fetched.append(key)
+            answer = await fetcher.fetch(query)
+            check_answer(answer, expected)
         except FetchError as error:
-            outcome.unavailable[key] = error.reason
+            return _Key(reason=error.reason)
+        result = await _complete(answer, fetcher, expected, max_pages)
+        result.fetched = True
+        return result
 
-    if to_fetch:
-        await asyncio.gather(*(one(key, query) for key, query in to_fetch.items()))
+    keys = list(templates)
+    results = await asyncio.gather(*(one(key, templates[key]) for key in keys))
+    outcome = PrefetchOutcome()
+    for key, result in zip(keys, results, strict=True):
+        if result.has_value:
+            outcome.values[key] = result.value
+        if result.reason is not None:
+            outcome.unavailable[key] = result.reason
+        if result.fetched:
+            outcome.fetched.append(key)
     return outcome
+
+
+async def _complete(
+    value: Any,
+    fetcher: Fetcher | None,
+    expected: Expected,
+    max_pages: int,
+) -> _Key:
+    """The value with every page of a paged searchset read, and why it is partial, if it is."""
+    if (
+        not isinstance(value, Mapping)
+        or value.get("resourceType") != "Bundle"
+        or next_link(value) is None
+    ):
+        return _Key(value=value, has_value=True)
+    merged, pages_fetched, reason = await read_all_pages(
+        value, fetcher, expected, max_pages=max_pages
+    )
+    return _Key(value=merged, has_value=True, reason=reason, fetched=pages_fetched > 0)

@@ -22,6 +22,7 @@ from service.api.responses import error_response, internal_error_response
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.clinical.rules import check_catalogue
 from service.evaluate import Evaluator, FetcherFactory
+from service.prefetch_client import PrefetchClient, fetcher_factory_for
 from service.settings import Settings
 
 log = logging.getLogger("baclofen_cds")
@@ -70,10 +71,20 @@ def create_app(
     )
     app.state.on_startup = []  # async callables run in order at start-up
     app.state.on_shutdown = []  # async callables run in reverse order at shutdown
+    # Missing prefetch is fetched from the caller's FHIR server with one pooled client.
+    if fetcher_factory is None:
+        fetcher_factory = fetcher_factory_for(settings)
+    if isinstance(fetcher_factory, PrefetchClient):
+        app.state.on_startup.append(fetcher_factory.start)
+        app.state.on_shutdown.append(fetcher_factory.aclose)
     app.state.settings = settings
     app.state.knowledge = knowledge
     app.state.evaluator = Evaluator(
-        knowledge, base_url=settings.public_base_url, clock=clock, fetcher_factory=fetcher_factory
+        knowledge,
+        base_url=settings.public_base_url,
+        clock=clock,
+        fetcher_factory=fetcher_factory,
+        max_pages=settings.fhir_max_pages,
     )
 
     for module in (discovery, hooks, health, knowledge_pages):

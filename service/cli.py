@@ -92,16 +92,26 @@ def _evaluate(args: argparse.Namespace) -> int:
         days = (dt.date.today() - dt.date.fromisoformat(document["evaluationDate"])).days
         request, today = shift_dates(request, days), dt.date.today()
 
+    from service.evaluate import EvaluationResult, Evaluator
     from service.prefetch_client import fetcher_factory_for
 
+    fetching = fetcher_factory_for(settings)
     app = create_app(
         settings,
         clock=(lambda: today) if today else None,
-        fetcher_factory=fetcher_factory_for(settings),
+        fetcher_factory=fetching,
     )
+    caller = Caller.unauthenticated(settings.fhir_allowed_bases)
+
+    async def evaluate() -> EvaluationResult:
+        try:
+            evaluator: Evaluator = app.state.evaluator
+            return await evaluator.evaluate(service_id, request, caller)
+        finally:
+            await fetching.aclose()  # no lifespan here: close the pooled FHIR client ourselves
+
     try:
-        caller = Caller.unauthenticated(settings.fhir_allowed_bases)
-        result = asyncio.run(app.state.evaluator.evaluate(service_id, request, caller))
+        result = asyncio.run(evaluate())
     except CdsHooksError as error:
         for issue in error.issues:
             print(f"baclofen-cds: {error.status}: {issue.diagnostics}", file=sys.stderr)

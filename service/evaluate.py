@@ -23,7 +23,7 @@ from cds_hooks.errors import (
     validation_issues,
 )
 from cds_hooks.request import CONTEXT_MODELS, HookRequest, OrderSelectContext
-from cds_hooks.resolution import Fetcher, resolve_prefetch
+from cds_hooks.resolution import DEFAULT_MAX_PAGES, Fetcher, resolve_prefetch
 from cds_hooks.response import CdsResponse
 from service.caller import Caller
 from service.clinical.assess import assess
@@ -94,11 +94,13 @@ class Evaluator:
         base_url: str,
         clock: Callable[[], date],
         fetcher_factory: FetcherFactory | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         self.knowledge = knowledge
         self.base_url = base_url
         self.clock = clock
         self.fetcher_factory = fetcher_factory
+        self.max_pages = max_pages
         self.templates = prefetch_templates(knowledge)
 
     def service(self, service_id: str) -> CdsService:
@@ -152,7 +154,11 @@ class Evaluator:
 
         fetcher = self.fetcher_factory(request, caller) if self.fetcher_factory else None
         outcome = await resolve_prefetch(
-            self.templates, request.prefetch, context.model_dump(), fetcher
+            self.templates,
+            request.prefetch,
+            context.model_dump(),
+            fetcher,
+            max_pages=self.max_pages,
         )
         if "patient" in outcome.unavailable or outcome.values.get("patient") is None:
             reason = outcome.unavailable.get("patient", "the client sent null: no such patient")

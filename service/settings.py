@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    # Pages of one FHIR search read before the list is reported as incomplete.
+    fhir_max_pages: int = Field(default=10, ge=1, le=100)
     # Pins the clinical clock to a date. For demonstrations and tests only: a pinned clock in
     # production would compute ages and lab recency wrongly, so the service warns when set.
     today: date | None = None

@@ -1,0 +1,199 @@
+"""The FHIR client: one pooled ``httpx.AsyncClient`` per process, one fetcher per hook call.
+
+A fetcher reads JSON from one FHIR base with the caller's bearer token, within the hook call's
+total time budget (``BACLOFEN_CDS_FHIR_TIMEOUT_S``), which covers every key, page, retry and
+redirect of the call. GETs are retried once, after a short random pause, on connection errors
+and 502/503/504. Redirects are followed only to URLs under the same base, so the token never
+travels elsewhere. Failures become ``FetchError`` reasons a clinician can read; URLs, tokens
+and response bodies never appear in them or in logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import socket
+import ssl
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+import orjson
+
+from cds_hooks.fetch import FetchError
+from service import __version__
+from service.fhir_servers import FhirBase, NotPermittedError
+
+log = logging.getLogger("baclofen_cds.fhir")
+
+# httpx logs every request URL at INFO, and FHIR query URLs carry patient ids.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # far above any one patient's search page
+MAX_REDIRECTS = 3
+RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_PAUSE_S = (0.05, 0.25)
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Errors after which the same GET may succeed: the connection, not the server's answer, failed.
+_RETRYABLE = (httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def _retry_pause() -> float:
+    return random.uniform(*RETRY_PAUSE_S)
+
+
+class FhirClient:
+    """The process's pooled HTTP client for FHIR servers.
+
+    ``start`` and ``aclose`` run at application start-up and shutdown. The client is also made
+    on first use, for the command line, which owns no lifespan; whoever uses it closes it.
+    """
+
+    def __init__(self, timeout_s: float, transport: httpx.AsyncBaseTransport | None = None):
+        self.timeout_s = timeout_s
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+
+    async def start(self) -> None:
+        self._client()
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(self.timeout_s),
+                follow_redirects=False,  # followed by hand, only under the same base
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+                headers={"User-Agent": f"baclofen-cds/{__version__}"},
+            )
+        return self._http
+
+    def fetcher(self, base: FhirBase, token: str | None) -> FhirFetcher:
+        """A fetcher for one hook call; its time budget starts now."""
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
+        return FhirFetcher(self._client(), base, token, budget_s=self.timeout_s, deadline=deadline)
+
+
+class FhirFetcher:
+    """Reads from one FHIR base for one hook call (implements ``cds_hooks.fetch.Fetcher``)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base: FhirBase,
+        token: str | None,
+        *,
+        budget_s: float,
+        deadline: float,
+    ) -> None:
+        self._http = http
+        self._base = base
+        self._budget_s = budget_s
+        self._deadline = deadline
+        self._headers = {"Accept": "application/fhir+json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+
+    def __repr__(self) -> str:  # never show the headers: they hold the token
+        return f"FhirFetcher(host={self._base.host!r})"
+
+    async def fetch(self, url: str) -> dict[str, Any]:
+        try:
+            return await self._fetch(url)
+        except FetchError as error:
+            log.warning(
+                "FHIR fetch failed", extra={"reason": error.reason, "fhir_host": self._base.host}
+            )
+            raise
+
+    async def _fetch(self, url: str) -> dict[str, Any]:
+        try:
+            target = self._base.resolve(url)
+        except NotPermittedError:
+            raise FetchError("the FHIR server linked to a URL outside its base URL") from None
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                return await self._get_with_retry(target)
+        except (TimeoutError, httpx.TimeoutException):
+            raise FetchError(f"timed out after {self._budget_s:g} s") from None
+
+    async def _get_with_retry(self, url: str) -> dict[str, Any]:
+        failure = FetchError("no attempt was made")
+        for attempt in range(2):
+            if attempt:
+                await asyncio.sleep(_retry_pause())
+            try:
+                status, body = await self._get(url)
+            except _RETRYABLE as error:
+                failure = FetchError(_transport_reason(error))
+                continue
+            except httpx.TimeoutException:
+                raise
+            except httpx.HTTPError:
+                raise FetchError("the connection to the FHIR server failed") from None
+            if status in RETRY_STATUSES:
+                failure = FetchError(f"FHIR server answered {status}")
+                continue
+            if status != 200:
+                raise FetchError(f"FHIR server answered {status}")
+            return _json_object(body)
+        raise failure
+
+    async def _get(self, url: str) -> tuple[int, bytes]:
+        """Status and body of a GET, following redirects that stay under the base."""
+        for _ in range(MAX_REDIRECTS + 1):
+            async with self._http.stream("GET", url, headers=self._headers) as response:
+                if response.status_code in _REDIRECT_STATUSES:
+                    location = response.headers.get("location")
+                    url = urljoin(url, location) if location else ""
+                    if not self._base.contains(url):
+                        raise FetchError("the FHIR server redirected outside its base URL")
+                    continue
+                if response.status_code != 200:
+                    return response.status_code, b""
+                return 200, await _read_capped(response)
+        raise FetchError("the FHIR server redirected too many times")
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise FetchError(f"the FHIR server's answer is larger than {MAX_ANSWER_BYTES >> 20} MB")
+    return bytes(body)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise FetchError("the FHIR server answered with something that is not FHIR JSON")
+    return value
+
+
+def _transport_reason(error: BaseException) -> str:
+    """What went wrong with the connection, from the exceptions httpx wraps."""
+    cause: BaseException | None = error
+    for _ in range(16):  # exception chains are short; the bound guards against a cycle
+        if cause is None:
+            break
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "the FHIR server's host name could not be resolved"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "the FHIR server's TLS certificate could not be verified"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(error, httpx.ConnectError):
+        return "could not connect to the FHIR server"
+    return "the connection to the FHIR server failed"

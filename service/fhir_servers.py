@@ -1,0 +1,128 @@
+"""Which FHIR servers the service may contact, and which URLs are under them (SSRF defence).
+
+A hook request names the ``fhirServer`` to fetch from, and the EHR's token goes with every
+fetch: an attacker who could choose that URL could make the service call internal addresses
+or hand a token to a host of their own. So a ``fhirServer`` is used only when it lies under a
+base URL configured for the caller (the JWT issuer's ``fhir_servers``, or
+``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` with authentication off; any, when that list is empty), and
+every URL fetched, next pages and redirects included, must lie under that ``fhirServer``.
+
+"Under" means same scheme, host and port, and a path equal to the base's or continuing it
+after a ``/``. URLs with user information, ``.``/``..`` segments (also percent-encoded),
+backslashes or whitespace are refused rather than normalised: whatever a server would make of
+them, they are not needed by an honest client. ``https`` is required except on loopback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from service.caller import Caller
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+NOT_ALLOWED = "fhirServer is not allowed for this caller"
+
+
+class NotPermittedError(ValueError):
+    """The URL must not be contacted; the message is safe to show (it never quotes the URL)."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class FhirBase:
+    """A FHIR base URL, checked and normalised (no trailing slash)."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str  # "" for the root; otherwise "/a/b"
+    url: str
+
+    @classmethod
+    def parse(cls, text: str) -> FhirBase:
+        scheme, host, port, path, query, fragment = _split(text)
+        if query or fragment:
+            raise NotPermittedError("must not have a query or a fragment")
+        if scheme != "https" and not is_loopback(host):
+            raise NotPermittedError("must use https (http is accepted only on loopback)")
+        path = path.rstrip("/")
+        return cls(scheme, host, port, path, text.rstrip("/"))
+
+    def contains(self, url: str) -> bool:
+        """Whether the absolute ``url`` lies under this base (see the module docstring)."""
+        try:
+            scheme, host, port, path, _, _ = _split(url)
+        except NotPermittedError:
+            return False
+        return (scheme, host, port) == (self.scheme, self.host, self.port) and (
+            path == self.path or path.startswith(self.path + "/")
+        )
+
+    def resolve(self, url: str) -> str:
+        """The absolute URL of a query relative to this base, or of an absolute URL under it."""
+        absolute = url if urlsplit(url).scheme else f"{self.url}/{url.lstrip('/')}"
+        if not self.contains(absolute):
+            raise NotPermittedError("the URL is not under the FHIR server's base URL")
+        return absolute
+
+
+def _split(text: str) -> tuple[str, str, int, str, str, str]:
+    if not text.isprintable() or any(char in text for char in " \\"):
+        raise NotPermittedError("must not contain whitespace, control characters or backslashes")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise NotPermittedError("must be an http or https URL")
+    if "@" in parts.netloc:
+        raise NotPermittedError("must not contain user information")
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise NotPermittedError("has an invalid port") from None
+    host = parts.hostname
+    if not host:
+        raise NotPermittedError("has no host")
+    segments = parts.path.split("/")[1:]
+    for index, segment in enumerate(segments):
+        decoded = unquote(segment)
+        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+            raise NotPermittedError("must not contain '.' or '..' segments or encoded slashes")
+        if segment == "" and index != len(segments) - 1:
+            raise NotPermittedError("must not contain empty path segments")
+    return scheme, host, port, parts.path, parts.query, parts.fragment
+
+
+def permitted_base(fhir_server: str, caller: Caller) -> FhirBase:
+    """The caller's ``fhirServer`` if the service may contact it; ``NotPermittedError`` if not."""
+    try:
+        base = FhirBase.parse(fhir_server)
+    except NotPermittedError as error:
+        raise NotPermittedError(f"fhirServer {error}") from None
+    if caller.any_fhir_server:
+        return base
+    for allowed in caller.fhir_servers:
+        try:
+            if FhirBase.parse(allowed).contains(base.url):
+                return base
+        except NotPermittedError:
+            continue  # a bad configured base matches nothing; settings validation reports it
+    raise NotPermittedError(NOT_ALLOWED)
+
+
+def check_allowed_bases(bases: list[str], setting: str) -> None:
+    """Fail at start-up, naming the setting, if a configured base URL could never match."""
+    for base in bases:
+        try:
+            FhirBase.parse(base)
+        except NotPermittedError as error:
+            raise ValueError(f"{setting}: {base!r} {error}") from None

@@ -1,0 +1,110 @@
+"""Which FHIR servers may be contacted, and which URLs lie under them (SSRF defence)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.caller import Caller
+from service.fhir_servers import (
+    FhirBase,
+    NotPermittedError,
+    check_allowed_bases,
+    permitted_base,
+)
+
+EHR = "https://ehr.example.org/fhir/r4"
+
+
+def caller(*bases: str) -> Caller:
+    return Caller(issuer="https://ehr.example.org", fhir_servers=bases)
+
+
+@pytest.mark.parametrize(
+    "fhir_server",
+    [
+        EHR,
+        EHR + "/",
+        "HTTPS://EHR.example.org/fhir/r4",
+        "https://ehr.example.org:443/fhir/r4",
+        EHR + "/tenant-7",
+    ],
+)
+def test_a_fhir_server_under_an_allowed_base_is_permitted(fhir_server: str) -> None:
+    assert permitted_base(fhir_server, caller(EHR)).host == "ehr.example.org"
+
+
+@pytest.mark.parametrize(
+    "fhir_server",
+    [
+        "https://ehr.example.org/fhir/r4x",  # not on a segment boundary
+        "https://ehr.example.org/fhir",  # above the base
+        "https://ehr.example.org:8443/fhir/r4",  # another port
+        "https://ehr.example.org.evil.test/fhir/r4",  # another host
+        "https://evil.test/fhir/r4",
+        "https://ehr.example.org@evil.test/fhir/r4",  # userinfo tricks
+        "https://evil.test#@ehr.example.org/fhir/r4",
+        "https://ehr.example.org/fhir/r4/../../admin",  # dot segments
+        "https://ehr.example.org/fhir/r4/%2e%2e/%2E%2E/admin",
+        "https://ehr.example.org/fhir/r4/..%2fadmin",
+        "https://ehr.example.org/fhir/r4\\..\\admin",
+        "https://ehr.example.org/fhir//r4",
+        "http://ehr.example.org/fhir/r4",  # https is required off loopback
+        "ftp://ehr.example.org/fhir/r4",
+        EHR + "?x=1",
+        "not a url",
+        "",
+    ],
+)
+def test_anything_else_is_refused_without_quoting_the_url(fhir_server: str) -> None:
+    with pytest.raises(NotPermittedError) as refused:
+        permitted_base(fhir_server, caller(EHR))
+    assert str(refused.value).startswith("fhirServer ")
+    assert "evil" not in str(refused.value)
+
+
+def test_with_authentication_off_and_no_list_any_https_or_loopback_server_is_permitted() -> None:
+    anyone = Caller.unauthenticated([])
+    assert permitted_base("https://anywhere.example/fhir", anyone).path == "/fhir"
+    assert permitted_base("http://127.0.0.1:8080/fhir", anyone).port == 8080
+    assert permitted_base("http://[::1]/fhir", anyone).host == "::1"
+    assert permitted_base("http://localhost/fhir", anyone).scheme == "http"
+    with pytest.raises(NotPermittedError, match="https"):
+        permitted_base("http://10.0.0.5/fhir", anyone)
+
+
+def test_a_caller_with_no_fhir_servers_may_have_nothing_fetched() -> None:
+    with pytest.raises(NotPermittedError, match="not allowed for this caller"):
+        permitted_base(EHR, caller())
+
+
+def test_urls_under_a_base() -> None:
+    base = FhirBase.parse(EHR)
+    assert base.resolve("Patient/p1") == EHR + "/Patient/p1"
+    assert (
+        base.resolve(EHR + "/Condition?patient=p1&_page=2") == EHR + "/Condition?patient=p1&_page=2"
+    )
+    assert base.contains("https://EHR.example.org:443/fhir/r4/Patient/p1")
+    for outside in (
+        "https://ehr.example.org/fhir/r4-other/Patient/p1",
+        "https://ehr.example.org/admin",
+        "https://ehr.example.org/fhir/r4/Patient/../../../admin",
+        "http://ehr.example.org/fhir/r4/Patient/p1",
+        "https://user:pw@ehr.example.org/fhir/r4/Patient/p1",
+    ):
+        assert not base.contains(outside), outside
+        with pytest.raises(NotPermittedError):
+            base.resolve(outside)
+    with pytest.raises(NotPermittedError):
+        base.resolve("Patient/..")
+
+
+def test_a_root_base_contains_every_path_of_its_origin() -> None:
+    base = FhirBase.parse("https://fhir.example.org")
+    assert base.resolve("Patient/p1") == "https://fhir.example.org/Patient/p1"
+    assert not base.contains("https://fhir.example.org.evil.test/Patient/p1")
+
+
+def test_bad_configured_bases_fail_at_start_up_naming_the_setting() -> None:
+    check_allowed_bases([EHR, "http://127.0.0.1:9000/fhir"], "SETTING")
+    with pytest.raises(ValueError, match=r"SETTING: 'http://ehr\.internal/fhir' must use https"):
+        check_allowed_bases(["http://ehr.internal/fhir"], "SETTING")
