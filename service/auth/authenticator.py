@@ -109,6 +109,26 @@ class Authenticator:
         )
 
     async def start(self) -> None:
+        """At server start-up: say what is verified against what, and warn of risky setups."""
+        settings = self.settings
+        if not settings.trusted_issuers:
+            log.error(
+                "authentication is on but BACLOFEN_CDS_TRUSTED_ISSUERS is empty: "
+                "every call to a protected endpoint will be refused"
+            )
+        if settings.workers > 1 and not settings.redis_url:
+            log.warning(
+                "the JWT replay cache is per process: with several workers or replicas set "
+                "BACLOFEN_CDS_REDIS_URL so that a token cannot be replayed against another one"
+            )
+        log.info(
+            "verifying JWTs",
+            extra={
+                "issuers": sorted(settings.trusted_issuers),
+                "audience_base": settings.public_base_url,
+                "replay_cache": "redis" if settings.redis_url else "memory",
+            },
+        )
         if isinstance(self.keys, IssuerKeys):
             await self.keys.warm_up()
 
@@ -128,21 +148,3 @@ def install_authentication(app: FastAPI, settings: Settings) -> None:
     app.state.authenticator = authenticator
     app.state.on_startup.append(authenticator.start)
     app.state.on_shutdown.append(authenticator.aclose)
-    if not settings.trusted_issuers:
-        log.error(
-            "authentication is on but BACLOFEN_CDS_TRUSTED_ISSUERS is empty: "
-            "every call to a protected endpoint will be refused"
-        )
-    if settings.workers > 1 and not settings.redis_url:
-        log.warning(
-            "the JWT replay cache is per process: with several workers or replicas set "
-            "BACLOFEN_CDS_REDIS_URL so that a token cannot be replayed against another one"
-        )
-    log.info(
-        "verifying JWTs",
-        extra={
-            "issuers": sorted(settings.trusted_issuers),
-            "audience_base": settings.public_base_url,
-            "replay_cache": "redis" if settings.redis_url else "memory",
-        },
-    )

@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from service.auth import Authenticator, audience_of
 from service.auth.replay import MemoryReplayCache, RedisReplayCache
-from tests.auth_support import trusted_issuers
+from tests.auth_support import TENANT_ISS, trusted_issuers
 from tests.conftest import test_settings as settings_for
 
 
@@ -71,19 +71,28 @@ def test_authentication_on_registers_start_and_stop(make_app: Callable[..., Fast
     [
         ({}, logging.ERROR, "every call to a protected endpoint will be refused"),
         (
-            {"trusted_issuers": trusted_issuers(), "workers": 4},
+            {"trusted_issuers": {TENANT_ISS: trusted_issuers()[TENANT_ISS]}, "workers": 4},
             logging.WARNING,
             "BACLOFEN_CDS_REDIS_URL",
         ),
+        (
+            {"trusted_issuers": {TENANT_ISS: trusted_issuers()[TENANT_ISS]}},
+            logging.INFO,
+            "verifying",
+        ),
     ],
 )
-def test_risky_configurations_are_logged_at_start(
+async def test_start_up_says_what_is_checked_and_warns_of_risky_setups(
     make_app: Callable[..., FastAPI],
     caplog: pytest.LogCaptureFixture,
     settings: dict[str, Any],
     level: int,
     says: str,
 ) -> None:
+    app = make_app(auth_required=True, **settings)
     with caplog.at_level(logging.INFO, logger="baclofen_cds.auth"):
-        make_app(auth_required=True, **settings)
+        for start in app.state.on_startup:
+            await start()
     assert any(r.levelno == level and says in r.getMessage() for r in caplog.records)
+    for stop in app.state.on_shutdown:
+        await stop()
