@@ -109,14 +109,17 @@ class IssuerKeys:
                 document = await self._fetch(remote.url)
                 keys = parse_jwks(document)
             except (httpx.HTTPError, JwksError, orjson.JSONDecodeError, _FetchError) as error:
+                # Our own messages (status, size) are safe to log; a library's are not known
+                # to be, so for those the kind of error must do.
+                detail = {"error": str(error)} if isinstance(error, _FetchError) else {}
                 log.warning(
                     "jwks fetch failed",
                     extra={
                         "iss": issuer,
                         "jwks_url": remote.url,
-                        "error": str(error) if isinstance(error, _FetchError) else "",
                         "error_type": type(error).__name__,
                         "keeping_cached_keys": remote.keys is not None,
+                        **detail,
                     },
                 )
                 return
