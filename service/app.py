@@ -19,6 +19,7 @@ from service import __version__
 from service.api import discovery, health, hooks, knowledge_pages
 from service.api.middleware import SecurityHeadersMiddleware
 from service.api.responses import error_response, internal_error_response
+from service.auth import install_authentication
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.clinical.rules import check_catalogue
 from service.evaluate import Evaluator, FetcherFactory
@@ -87,6 +88,8 @@ def create_app(
         max_pages=settings.fhir_max_pages,
     )
 
+    install_authentication(app, settings)
+
     for module in (discovery, hooks, health, knowledge_pages):
         app.include_router(module.router)
 
@@ -120,7 +123,6 @@ def create_app(
         )
         return internal_error_response()
 
-    app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -130,4 +132,6 @@ def create_app(
             allow_credentials="*" not in settings.cors_origins,
             max_age=600,
         )
+    # Added last, so outermost: CORS preflight answers get the security headers too.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -41,3 +41,5 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
     # Access logs repeat what the request log line already says, with the query string.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request URL at INFO; FHIR URLs carry patient ids. Its warnings stay.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

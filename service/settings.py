@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
 
+    # Authentication (issue 6): beyond the contract's names.
+    auth_discovery: bool = False  # also require a JWT on GET /cds-services
+    jwt_leeway_s: float = Field(default=60.0, ge=0, le=300)  # clock skew allowed on exp/nbf
+
     # Operations.
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)

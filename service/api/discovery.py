@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from cds_hooks.discovery import DiscoveryResponse
 from service.api.responses import JsonResponse
+from service.api.security import authenticate_discovery
 from service.services import SERVICES
 
 router = APIRouter()
@@ -14,6 +15,7 @@ router = APIRouter()
 
 @router.get("/cds-services", summary="CDS Hooks discovery")
 async def discovery(request: Request) -> Response:
+    await authenticate_discovery(request)
     evaluator = request.app.state.evaluator
     document = DiscoveryResponse(
         services=[service.descriptor(evaluator.templates) for service in SERVICES.values()]

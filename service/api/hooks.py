@@ -22,8 +22,8 @@ async def invoke(service_id: str, request: Request) -> Response:
     state = request.app.state
     evaluator = state.evaluator
     evaluator.service(service_id)  # 404 before reading a body we would not use
+    caller = await authenticate(request)  # nor a body from a caller we do not trust
     body = await read_json(request, state.settings.max_body_bytes)
-    caller = await authenticate(request)
     result = await evaluator.evaluate(service_id, body, caller)
     duration_ms = (time.perf_counter() - started) * 1000
     # hookInstance, service, rule codes and timings only: never patient data or tokens.

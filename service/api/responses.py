@@ -8,6 +8,7 @@ import orjson
 from starlette.responses import Response
 
 from cds_hooks.errors import CdsHooksError, Issue, operation_outcome
+from service.api.middleware import SECURITY_HEADERS
 
 
 class JsonResponse(Response):
@@ -28,4 +29,7 @@ def error_response(error: CdsHooksError) -> Response:
 def internal_error_response() -> Response:
     # Deliberately says nothing about the failure: details go to the log, not to the caller.
     body = operation_outcome([Issue("internal error; the request was logged", code="exception")])
-    return FhirJsonResponse(body, status_code=500)
+    # Starlette sends this from outside every middleware, so the security headers are added
+    # here rather than by SecurityHeadersMiddleware.
+    headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+    return FhirJsonResponse(body, status_code=500, headers=headers)

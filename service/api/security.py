@@ -1,8 +1,8 @@
 """Who is calling: the seam every protected route goes through.
 
-Until JWT verification lands this trusts everyone, as the service does with
-``BACLOFEN_CDS_AUTH_REQUIRED=false``: the caller may have us fetch from the FHIR servers of
-``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` (any, when that list is empty).
+With ``BACLOFEN_CDS_AUTH_REQUIRED`` (the default) the EHR's JWT is verified (``service.auth``)
+and the caller may have us fetch only from its issuer's ``fhir_servers``. With it off, the
+caller may have us fetch from ``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` (any, when that is empty).
 """
 
 from __future__ import annotations
@@ -15,4 +15,13 @@ from service.caller import Caller
 async def authenticate(request: Request) -> Caller:
     """The verified caller of this request, or a ``CdsHooksError`` 401."""
     settings = request.app.state.settings
-    return Caller.unauthenticated(settings.fhir_allowed_bases)
+    if not settings.auth_required:
+        return Caller.unauthenticated(settings.fhir_allowed_bases)
+    caller: Caller = await request.app.state.authenticator.authenticate(request)
+    return caller
+
+
+async def authenticate_discovery(request: Request) -> None:
+    """Discovery is open unless ``BACLOFEN_CDS_AUTH_DISCOVERY`` asks for a JWT there too."""
+    if request.app.state.settings.auth_discovery:
+        await authenticate(request)

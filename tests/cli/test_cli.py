@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,26 @@ class _Stdin:
 
     def read(self) -> str:
         return self.text
+
+
+@pytest.mark.parametrize(("auth_required", "warned"), [("false", True), ("true", False)])
+def test_serve_warns_when_authentication_is_off(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    auth_required: str,
+    warned: bool,
+) -> None:
+    import uvicorn
+
+    import service.logs
+
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
+    # Keeps the root logger as pytest set it up; what is logged is the same.
+    monkeypatch.setattr(service.logs, "configure_logging", lambda level: None)
+    monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", auth_required)
+    with caplog.at_level(logging.WARNING):
+        assert main(["serve"]) == 0
+    assert served == ["service.asgi:app"]
+    off = [r for r in caplog.records if "authentication is OFF" in r.getMessage()]
+    assert bool(off) is warned

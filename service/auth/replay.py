@@ -1,0 +1,75 @@
+"""The ``jti`` replay cache: in this process by default, in Redis when replicas must share it.
+
+Keys arrive already hashed (issuer and jti), so nothing the caller chose reaches Redis as is.
+Both caches fail closed: if the cache cannot be asked, the call is refused, because accepting
+it would accept a replay.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import time
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from cds_hooks.jwt import TokenRejected
+
+log = logging.getLogger("baclofen_cds.auth")
+
+DEFAULT_REDIS_PREFIX = "baclofen-cds:jti:"
+
+
+class MemoryReplayCache:
+    """One process's memory. With several workers or replicas, use ``RedisReplayCache``."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._expiry: dict[str, float] = {}
+        self._queue: list[tuple[float, str]] = []
+
+    async def first_use(self, key: str, ttl_seconds: int) -> bool:
+        now = self.clock()
+        self._forget_expired(now)
+        if key in self._expiry:
+            return False
+        expires = now + ttl_seconds
+        self._expiry[key] = expires
+        heapq.heappush(self._queue, (expires, key))
+        return True
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def _forget_expired(self, now: float) -> None:
+        while self._queue and self._queue[0][0] <= now:
+            _, key = heapq.heappop(self._queue)
+            del self._expiry[key]
+
+
+class RedisReplayCache:
+    """``SET key NX EX ttl``: atomic in Redis, so two replicas never both accept a token."""
+
+    def __init__(self, client: Redis, prefix: str = DEFAULT_REDIS_PREFIX) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = DEFAULT_REDIS_PREFIX) -> RedisReplayCache:
+        # Short timeouts: a hook call has about half a second, and a hung Redis must not eat it.
+        client = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        return cls(client, prefix)
+
+    async def first_use(self, key: str, ttl_seconds: int) -> bool:
+        try:
+            stored = await self.client.set(self.prefix + key, b"1", nx=True, ex=ttl_seconds)
+        except RedisError as error:
+            # The URL may carry a password: only the kind of failure is logged.
+            log.error("replay cache unavailable", extra={"error_type": type(error).__name__})
+            raise TokenRejected("replay-check-unavailable") from None
+        return bool(stored)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

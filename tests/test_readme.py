@@ -1,0 +1,29 @@
+"""The README's configuration examples are accepted by the settings they document."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from service.settings import Settings
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+ISSUER_EXAMPLES = re.findall(r"BACLOFEN_CDS_TRUSTED_ISSUERS='(\{.*?\})'", README, re.DOTALL)
+INLINE_EXAMPLES = re.findall(r"```json\n(\{.*?\})\n```", README, re.DOTALL)
+
+
+def test_the_readme_has_the_sandbox_and_epic_examples() -> None:
+    assert len(ISSUER_EXAMPLES) == 2
+    assert "https://sandbox.cds-hooks.org" in json.loads(ISSUER_EXAMPLES[0])
+
+
+@pytest.mark.parametrize("example", ISSUER_EXAMPLES + INLINE_EXAMPLES)
+def test_issuer_examples_are_valid_settings(monkeypatch: pytest.MonkeyPatch, example: str) -> None:
+    monkeypatch.setenv("BACLOFEN_CDS_TRUSTED_ISSUERS", example)
+    settings = Settings()
+    assert settings.trusted_issuers
+    for issuer in settings.trusted_issuers.values():
+        assert issuer.fhir_servers
