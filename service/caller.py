@@ -8,7 +8,8 @@ configured FHIR bases, or ``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` when authenticatio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
+
+from service.fhir_servers import NotPermittedError, permitted_base
 
 
 @dataclass(frozen=True)
@@ -26,47 +27,11 @@ class Caller:
         )
 
     def may_fetch_from(self, fhir_server: str) -> bool:
-        """Whether ``fhir_server`` lies under one of this caller's FHIR bases.
-
-        Stricter than ``startswith``: scheme, host and port must be equal and the path must
-        continue at a segment boundary, so ``https://ehr.example/fhir`` admits neither
-        ``https://ehr.example/fhir-other``, ``https://ehr.example.evil/fhir`` nor
-        ``https://ehr.example/fhir/../admin``."""
-        if self.any_fhir_server:
-            return True
-        candidate = _split(fhir_server)
-        if candidate is None or candidate.query or candidate.fragment or candidate.username:
+        """Whether ``fhir_server`` lies under one of this caller's FHIR bases (the rules are
+        those of ``service.fhir_servers``: same scheme, host and port, path continuing at a
+        segment boundary, https except on loopback)."""
+        try:
+            permitted_base(fhir_server, self.fhir_servers, any_server=self.any_fhir_server)
+        except NotPermittedError:
             return False
-        segments = candidate.path.split("/")
-        if any(
-            s in (".", "..") or s.lower() in ("%2e", "%2e%2e", ".%2e", "%2e.") for s in segments
-        ):
-            return False
-        return any(_under(candidate, base) for base in self.fhir_servers)
-
-
-def _split(url: str) -> SplitResult | None:
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return None
-    return parts if parts.scheme in ("http", "https") and parts.hostname else None
-
-
-def _under(candidate: SplitResult, base_url: str) -> bool:
-    base = _split(base_url)
-    if base is None:
-        return False
-    if (candidate.scheme, candidate.hostname, _port(candidate)) != (
-        base.scheme,
-        base.hostname,
-        _port(base),
-    ):
-        return False
-    prefix = base.path.rstrip("/")
-    return candidate.path.rstrip("/") == prefix or candidate.path.startswith(prefix + "/")
-
-
-def _port(parts: SplitResult) -> int:
-    return parts.port or (443 if parts.scheme == "https" else 80)
+        return True

@@ -16,10 +16,9 @@ them, they are not needed by an honest client. ``https`` is required except on l
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
-
-from service.caller import Caller
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 NOT_ALLOWED = "fhirServer is not allowed for this caller"
@@ -102,15 +101,18 @@ def _split(text: str) -> tuple[str, str, int, str, str, str]:
     return scheme, host, port, parts.path, parts.query, parts.fragment
 
 
-def permitted_base(fhir_server: str, caller: Caller) -> FhirBase:
-    """The caller's ``fhirServer`` if the service may contact it; ``NotPermittedError`` if not."""
+def permitted_base(
+    fhir_server: str, allowed_bases: Sequence[str], *, any_server: bool = False
+) -> FhirBase:
+    """``fhirServer`` as a base if it lies under one of ``allowed_bases`` (or ``any_server``);
+    ``NotPermittedError`` if not."""
     try:
         base = FhirBase.parse(fhir_server)
     except NotPermittedError as error:
         raise NotPermittedError(f"fhirServer {error}") from None
-    if caller.any_fhir_server:
+    if any_server:
         return base
-    for allowed in caller.fhir_servers:
+    for allowed in allowed_bases:
         try:
             if FhirBase.parse(allowed).contains(base.url):
                 return base

@@ -43,7 +43,9 @@ class PrefetchClient:
         if not request.fhirServer:
             return None
         try:
-            base = permitted_base(request.fhirServer, caller)
+            base = permitted_base(
+                request.fhirServer, caller.fhir_servers, any_server=caller.any_fhir_server
+            )
         except NotPermittedError as error:
             # The EHR's configuration or an attack: either way operators need to see it.
             log.warning("fhirServer refused", extra={"reason": str(error), "issuer": caller.issuer})

@@ -16,8 +16,9 @@ INLINE_EXAMPLES = re.findall(r"```json\n(\{.*?\})\n```", README, re.DOTALL)
 
 
 def test_the_readme_has_the_sandbox_and_epic_examples() -> None:
-    assert len(ISSUER_EXAMPLES) == 2
-    assert "https://sandbox.cds-hooks.org" in json.loads(ISSUER_EXAMPLES[0])
+    issuers = [issuer for example in ISSUER_EXAMPLES for issuer in json.loads(example)]
+    assert "https://sandbox.cds-hooks.org" in issuers
+    assert any("interconnect-fhir-oauth" in issuer for issuer in issuers)
 
 
 @pytest.mark.parametrize("example", ISSUER_EXAMPLES + INLINE_EXAMPLES)

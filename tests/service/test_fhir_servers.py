@@ -15,8 +15,9 @@ from service.fhir_servers import (
 EHR = "https://ehr.example.org/fhir/r4"
 
 
-def caller(*bases: str) -> Caller:
-    return Caller(issuer="https://ehr.example.org", fhir_servers=bases)
+def caller(*bases: str) -> tuple[str, ...]:
+    """The FHIR bases of an authenticated caller (its issuer's ``fhir_servers``)."""
+    return bases
 
 
 @pytest.mark.parametrize(
@@ -64,12 +65,17 @@ def test_anything_else_is_refused_without_quoting_the_url(fhir_server: str) -> N
 
 def test_with_authentication_off_and_no_list_any_https_or_loopback_server_is_permitted() -> None:
     anyone = Caller.unauthenticated([])
-    assert permitted_base("https://anywhere.example/fhir", anyone).path == "/fhir"
-    assert permitted_base("http://127.0.0.1:8080/fhir", anyone).port == 8080
-    assert permitted_base("http://[::1]/fhir", anyone).host == "::1"
-    assert permitted_base("http://localhost/fhir", anyone).scheme == "http"
+    assert anyone.any_fhir_server
+
+    def permitted(url: str) -> FhirBase:
+        return permitted_base(url, anyone.fhir_servers, any_server=anyone.any_fhir_server)
+
+    assert permitted("https://anywhere.example/fhir").path == "/fhir"
+    assert permitted("http://127.0.0.1:8080/fhir").port == 8080
+    assert permitted("http://[::1]/fhir").host == "::1"
+    assert permitted("http://localhost/fhir").scheme == "http"
     with pytest.raises(NotPermittedError, match="https"):
-        permitted_base("http://10.0.0.5/fhir", anyone)
+        permitted("http://10.0.0.5/fhir")
 
 
 def test_a_caller_with_no_fhir_servers_may_have_nothing_fetched() -> None:
