@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from cds_hooks.errors import CdsHooksError, Issue
 from service import __version__
-from service.api import discovery, health, hooks, knowledge_pages
+from service.api import discovery, health, hooks, knowledge_pages, schedule_page
 from service.api.middleware import SecurityHeadersMiddleware
 from service.api.responses import error_response, internal_error_response
 from service.auth import install_authentication
@@ -90,7 +90,7 @@ def create_app(
 
     install_authentication(app, settings)
 
-    for module in (discovery, hooks, health, knowledge_pages):
+    for module in (discovery, hooks, health, knowledge_pages, schedule_page):
         app.include_router(module.router)
 
     @app.exception_handler(CdsHooksError)

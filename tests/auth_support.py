@@ -19,7 +19,7 @@ from service.auth import Authenticator
 from service.auth.keys import IssuerKeys
 from service.clinical.knowledge import Knowledge
 from service.evaluate import FetcherFactory
-from tests.conftest import TODAY, test_settings
+from tests.conftest import TODAY, make_settings
 from tests.tokens import EPIC_FHIR, EPIC_ISS, EPIC_JKU, SANDBOX_ISS, SANDBOX_JKU, ec_key, rsa_key
 
 SANDBOX_FHIR = "https://launch.smarthealthit.org/v/r4/fhir"
@@ -72,7 +72,7 @@ def make_auth_app(
     **settings: Any,
 ) -> FastAPI:
     values: dict[str, Any] = {"auth_required": True, "trusted_issuers": trusted_issuers()}
-    config = test_settings(**{**values, **settings})
+    config = make_settings(**{**values, **settings})
     app = create_app(
         config, knowledge=knowledge, clock=lambda: today, fetcher_factory=fetcher_factory
     )

@@ -38,7 +38,7 @@ def knowledge() -> Knowledge:
     return load_knowledge()
 
 
-def test_settings(**overrides: Any) -> Settings:
+def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "auth_required": False,
         "database_url": "sqlite+aiosqlite:///:memory:",
@@ -50,7 +50,7 @@ def test_settings(**overrides: Any) -> Settings:
 @pytest.fixture
 def make_app(knowledge: Knowledge) -> Callable[..., FastAPI]:
     def factory(today: dt.date = TODAY, **settings: Any) -> FastAPI:
-        return create_app(test_settings(**settings), knowledge=knowledge, clock=lambda: today)
+        return create_app(make_settings(**settings), knowledge=knowledge, clock=lambda: today)
 
     return factory
 

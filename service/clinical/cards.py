@@ -105,20 +105,13 @@ def _reference(order: BaclofenOrder) -> str | None:
 def _actions(spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge) -> list[Action]:
     patient_id = settings.patient_id
     if isinstance(spec, UpdateDose):
-        resource = resources.updated_dose(
-            spec.order, spec.per_dose, spec.per_day, patient_id, knowledge, spec.start
-        )
+        resource = resources.updated_dose(spec.order, spec.doses, patient_id, knowledge, spec.start)
         return [_replace_order(resource, spec.label)]
     if isinstance(spec, SwitchProduct):
         resource = resources.switched_product(
-            spec.order,
-            spec.product_text,
-            spec.per_dose,
-            spec.per_day,
-            spec.concentration_mg_per_ml,
-            patient_id,
-            knowledge,
-        )
+            spec.order, spec.product_text, spec.rxnorm, spec.doses,
+            spec.concentration_mg_per_ml, patient_id, knowledge,
+        )  # fmt: skip
         return [_replace_order(resource, spec.label)]
     if isinstance(spec, ScheduleSuggestion):
         resource = resources.scheduled(spec.order, spec.schedule, spec.prior, patient_id, knowledge)

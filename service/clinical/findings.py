@@ -18,11 +18,10 @@ IndicatorName = Literal["info", "warning", "critical"]
 
 @dataclass(frozen=True)
 class UpdateDose:
-    """Change the draft to ``per_dose`` x ``per_day`` (mg, or mcg when intrathecal)."""
+    """Change the draft to the ``doses`` of a day (mg; even or not: 30 + 20 + 20 mg)."""
 
     order: BaclofenOrder
-    per_dose: float
-    per_day: float
+    doses: tuple[float, ...]
     label: str
     recommended: bool = False
     start: date | None = None  # not before this day (the next permitted titration step)
@@ -39,16 +38,13 @@ class CancelOrder:
 
 @dataclass(frozen=True)
 class SwitchProduct:
-    """Replace the draft's product by ``product_text``, keeping or adjusting the dose."""
+    """Replace the draft's product by ``product_text``, keeping the daily dose."""
 
     order: BaclofenOrder
     product_text: str
-    form: Literal["tablet", "liquid"]
-    per_dose: float
-    per_day: float
-    unit: Literal["mg", "mL"]
+    doses: tuple[float, ...]  # mg
     label: str
-    strength_mg: float | None = None
+    rxnorm: str | None = None
     concentration_mg_per_ml: float | None = None
     recommended: bool = False
 

@@ -1,7 +1,11 @@
-"""FHIR R4 resources for suggestions: a changed order, a stopped order, a test to order.
+"""FHIR R4 resources for suggestions: a changed order, a schedule, a stopped order, a test.
 
 Every resource leaves this module validated by ``fhir.resources`` (R4B models, which share the
 R4 structure of these resources). A suggestion the EHR cannot apply is worse than none.
+
+Doses are written one way everywhere: a day of doses becomes one Dosage when the doses are
+equal ("10 mg three times daily") and one Dosage per time of day when they are not ("30 mg in
+the morning, 20 mg in the afternoon, 20 mg in the evening"), all with the same ``sequence``.
 """
 
 from __future__ import annotations
@@ -14,17 +18,28 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from service.clinical.facts import BaclofenOrder
-from service.clinical.fhir_json import JSON, as_dict, as_list
+from service.clinical.fhir_json import as_dict, as_list
 from service.clinical.knowledge import Knowledge
-from service.clinical.schedules import Schedule
-from service.clinical.wording import frequency_text, is_whole
+from service.clinical.schedules import Schedule, doses_text
+from service.clinical.wording import is_whole, number
 
 UCUM = "http://unitsofmeasure.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 DOSE_RATE_TYPE = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
 
-# Known products a suggestion may switch to, with their RxNorm code where one exists.
-SWITCH_CODES = {"baclofen 1 MG/ML Oral Solution": "250976"}
+# Times of day for the doses of an uneven day: EventTiming codes, and how the text says them.
+_WHEN = {
+    1: ["MORN"],
+    2: ["MORN", "EVE"],
+    3: ["MORN", "AFT", "EVE"],
+    4: ["MORN", "AFT", "EVE", "NIGHT"],
+}
+_WHEN_WORDS = {
+    "MORN": "in the morning",
+    "AFT": "in the afternoon",
+    "EVE": "in the evening",
+    "NIGHT": "at night",
+}
 
 
 class InvalidSuggestionError(ValueError):
@@ -49,12 +64,6 @@ def _number(value: float) -> int | float:
     return round(value) if is_whole(value) else round(value, 3)
 
 
-def timing_repeat(per_day: float) -> dict[str, Any]:
-    if is_whole(per_day) and per_day >= 1:
-        return {"frequency": round(per_day), "period": 1, "periodUnit": "d"}
-    return {"frequency": 1, "period": _number(24 / per_day), "periodUnit": "h"}
-
-
 def patient_instruction(knowledge: Knowledge) -> str:
     return " ".join(line.text for line in knowledge.counselling.patient_instruction)
 
@@ -74,136 +83,14 @@ def base_request(order: BaclofenOrder, patient_id: str) -> dict[str, Any]:
     return resource
 
 
-def dosage(
-    per_dose: float,
-    per_day: float,
-    unit: str,
-    knowledge: Knowledge,
-    route: Any = None,
-    start: date | None = None,
-    text_suffix: str = "",
-) -> dict[str, Any]:
-    ucum = "ug" if unit == "mcg" else unit
-    repeat = timing_repeat(per_day)
-    if start is not None:
-        repeat["boundsPeriod"] = {"start": start.isoformat()}
-    entry: dict[str, Any] = {
-        "sequence": 1,
-        "text": f"{_number(per_dose)} {unit} {frequency_text(per_day)}{text_suffix}"
-        + (f" from {start.isoformat()}" if start else ""),
-        "patientInstruction": patient_instruction(knowledge),
-        "timing": {"repeat": repeat},
-        "doseAndRate": [
-            {
-                "type": {
-                    "coding": [{"system": DOSE_RATE_TYPE, "code": "ordered", "display": "Ordered"}]
-                },
-                "doseQuantity": {
-                    "value": _number(per_dose),
-                    "unit": unit,
-                    "system": UCUM,
-                    "code": ucum,
-                },
-            }
-        ],
-    }
-    if as_dict(route) is not None:
-        entry["route"] = route
-    return entry
-
-
-def first_route(order: BaclofenOrder) -> Any:
+def first_route(order: BaclofenOrder | None) -> Any:
+    if order is None:
+        return None
     for item in as_list(order.resource.get("dosageInstruction")):
         entry = as_dict(item)
         if entry is not None and as_dict(entry.get("route")) is not None:
             return entry["route"]
     return None
-
-
-def updated_dose(
-    order: BaclofenOrder,
-    per_dose: float,
-    per_day: float,
-    patient_id: str,
-    knowledge: Knowledge,
-    start: date | None = None,
-) -> dict[str, Any]:
-    resource = base_request(order, patient_id)
-    resource["dosageInstruction"] = [
-        dosage(per_dose, per_day, order.dose.kind.unit, knowledge, first_route(order), start)
-    ]
-    return validated(resource)
-
-
-def switched_product(
-    order: BaclofenOrder,
-    product_text: str,
-    per_dose: float,
-    per_day: float,
-    concentration: float | None,
-    patient_id: str,
-    knowledge: Knowledge,
-) -> dict[str, Any]:
-    resource = base_request(order, patient_id)
-    resource.pop("medicationReference", None)
-    concept: dict[str, Any] = {"text": product_text}
-    code = SWITCH_CODES.get(product_text)
-    if code is not None:
-        concept["coding"] = [{"system": RXNORM, "code": code, "display": product_text}]
-    resource["medicationCodeableConcept"] = concept
-    suffix = f" ({_number(per_dose / concentration)} mL)" if concentration else ""
-    resource["dosageInstruction"] = [
-        dosage(per_dose, per_day, "mg", knowledge, first_route(order), text_suffix=suffix)
-    ]
-    return validated(resource)
-
-
-def stopped(order: BaclofenOrder, patient_id: str) -> dict[str, Any]:
-    resource = base_request(order, patient_id)
-    resource["status"] = "stopped"
-    return validated(resource)
-
-
-def service_request(code: str, display: str, patient_id: str, loinc: str) -> dict[str, Any]:
-    return validated(
-        {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "order",
-            "code": {
-                "coding": [{"system": loinc, "code": code, "display": display}],
-                "text": display,
-            },
-            "subject": {"reference": f"Patient/{patient_id}"},
-            "reasonCode": [{"text": "Monitoring of baclofen therapy"}],
-        }
-    )
-
-
-def reference_id(resource: JSON) -> str | None:
-    resource_id = resource.get("id")
-    return f"{resource.get('resourceType')}/{resource_id}" if isinstance(resource_id, str) else None
-
-
-# Times of day for the doses of an uneven day ("10 mg, 10 mg, 5 mg"): EventTiming codes.
-_WHEN = {
-    1: ["MORN"],
-    2: ["MORN", "EVE"],
-    3: ["MORN", "AFT", "EVE"],
-    4: ["MORN", "AFT", "EVE", "NIGHT"],
-}
-_WHEN_WORDS = {
-    "MORN": "in the morning",
-    "AFT": "in the afternoon",
-    "EVE": "in the evening",
-    "NIGHT": "at night",
-}
-
-
-def _bounds(days: int | None) -> dict[str, Any]:
-    if days is None:
-        return {}
-    return {"boundsDuration": {"value": days, "unit": "days", "system": UCUM, "code": "d"}}
 
 
 def _ordered(value: float, unit: str) -> list[dict[str, Any]]:
@@ -218,41 +105,92 @@ def _ordered(value: float, unit: str) -> list[dict[str, Any]]:
     ]
 
 
-def schedule_dosages(schedule: Schedule, route: Any, knowledge: Knowledge) -> list[dict[str, Any]]:
-    """One Dosage per step (sequence 1..n); an uneven day is one Dosage per time of day."""
+def day_dosages(
+    doses: tuple[float, ...],
+    unit: str,
+    *,
+    sequence: int,
+    text: str,
+    days: int | None = None,
+    start: date | None = None,
+    route: Any = None,
+) -> list[dict[str, Any]]:
+    """The Dosage lines of one day of ``doses`` (see the module docstring)."""
+    bounds: dict[str, Any] = {}
+    if days is not None:
+        bounds["boundsDuration"] = {"value": days, "unit": "days", "system": UCUM, "code": "d"}
+    if start is not None:
+        bounds["boundsPeriod"] = {"start": start.isoformat()}
     lines: list[dict[str, Any]] = []
-    for sequence, step in enumerate(schedule.steps, start=1):
-        step_text = f"Step {sequence}: {step.text(schedule.unit)}"
-        entries: list[dict[str, Any]] = []
-        if step.even:
-            repeat: dict[str, Any] = {"frequency": step.per_day, "period": 1, "periodUnit": "d"}
-            repeat.update(_bounds(step.days))
-            entries.append(
+    if len(set(doses)) == 1:
+        repeat = {"frequency": len(doses), "period": 1, "periodUnit": "d", **bounds}
+        lines.append(
+            {"text": text, "timing": {"repeat": repeat}, "doseAndRate": _ordered(doses[0], unit)}
+        )
+    else:
+        for when, dose in zip(_WHEN[len(doses)], doses, strict=True):
+            repeat = {"frequency": 1, "period": 1, "periodUnit": "d", "when": [when], **bounds}
+            lines.append(
                 {
-                    "text": step_text,
+                    "text": f"{text}: {number(dose)} {unit} {_WHEN_WORDS[when]}",
                     "timing": {"repeat": repeat},
-                    "doseAndRate": _ordered(step.doses[0], schedule.unit),
+                    "doseAndRate": _ordered(dose, unit),
                 }
             )
-        else:
-            for when, dose in zip(_WHEN[step.per_day], step.doses, strict=True):
-                repeat = {"frequency": 1, "period": 1, "periodUnit": "d", "when": [when]}
-                repeat.update(_bounds(step.days))
-                entries.append(
-                    {
-                        "text": f"{step_text}: {_number(dose)} {schedule.unit} {_WHEN_WORDS[when]}",
-                        "timing": {"repeat": repeat},
-                        "doseAndRate": _ordered(dose, schedule.unit),
-                    }
-                )
-        for entry in entries:
-            entry["sequence"] = sequence
-            if as_dict(route) is not None:
-                entry["route"] = route
-            if not lines:
-                entry["patientInstruction"] = patient_instruction(knowledge)
-            lines.append(entry)
+    for line in lines:
+        line["sequence"] = sequence
+        if as_dict(route) is not None:
+            line["route"] = route
     return lines
+
+
+def _with_instructions(lines: list[dict[str, Any]], knowledge: Knowledge) -> list[dict[str, Any]]:
+    if lines:
+        lines[0]["patientInstruction"] = patient_instruction(knowledge)
+    return lines
+
+
+def updated_dose(
+    order: BaclofenOrder,
+    doses: tuple[float, ...],
+    patient_id: str,
+    knowledge: Knowledge,
+    start: date | None = None,
+) -> dict[str, Any]:
+    resource = base_request(order, patient_id)
+    unit = order.dose.kind.unit
+    text = doses_text(doses, unit) + (f" from {start.isoformat()}" if start else "")
+    resource["dosageInstruction"] = _with_instructions(
+        day_dosages(doses, unit, sequence=1, text=text, start=start, route=first_route(order)),
+        knowledge,
+    )
+    return validated(resource)
+
+
+def switched_product(
+    order: BaclofenOrder,
+    product_text: str,
+    rxnorm: str | None,
+    doses: tuple[float, ...],
+    concentration: float | None,
+    patient_id: str,
+    knowledge: Knowledge,
+) -> dict[str, Any]:
+    resource = base_request(order, patient_id)
+    resource.pop("medicationReference", None)
+    concept: dict[str, Any] = {"text": product_text}
+    if rxnorm is not None:
+        concept["coding"] = [{"system": RXNORM, "code": rxnorm, "display": product_text}]
+    resource["medicationCodeableConcept"] = concept
+    text = doses_text(doses, "mg")
+    if concentration:
+        text += (
+            " (" + " + ".join(f"{number(d / concentration)} mL" for d in dict.fromkeys(doses)) + ")"
+        )
+    resource["dosageInstruction"] = _with_instructions(
+        day_dosages(doses, "mg", sequence=1, text=text, route=first_route(order)), knowledge
+    )
+    return validated(resource)
 
 
 def scheduled(
@@ -277,8 +215,14 @@ def scheduled(
     if prior is not None and prior.reference is not None:
         resource["priorPrescription"] = {"reference": prior.reference}
     # A stop order may carry no dosage, hence no route: the active order still has one.
-    route = first_route(order) or (first_route(prior) if prior is not None else None)
-    resource["dosageInstruction"] = schedule_dosages(schedule, route, knowledge)
+    route = first_route(order) or first_route(prior)
+    lines: list[dict[str, Any]] = []
+    for sequence, step in enumerate(schedule.steps, start=1):
+        text = f"Step {sequence}: {step.text(schedule.unit)}"
+        lines += day_dosages(
+            step.doses, schedule.unit, sequence=sequence, text=text, days=step.days, route=route
+        )
+    resource["dosageInstruction"] = _with_instructions(lines, knowledge)
     resource["note"] = [
         {
             "text": f"{schedule.kind.value.capitalize()} schedule generated by baclofen-cds "
@@ -286,3 +230,25 @@ def scheduled(
         }
     ]
     return validated(resource)
+
+
+def stopped(order: BaclofenOrder, patient_id: str) -> dict[str, Any]:
+    resource = base_request(order, patient_id)
+    resource["status"] = "stopped"
+    return validated(resource)
+
+
+def service_request(code: str, display: str, patient_id: str, loinc: str) -> dict[str, Any]:
+    return validated(
+        {
+            "resourceType": "ServiceRequest",
+            "status": "draft",
+            "intent": "order",
+            "code": {
+                "coding": [{"system": loinc, "code": code, "display": display}],
+                "text": display,
+            },
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "reasonCode": [{"text": "Monitoring of baclofen therapy"}],
+        }
+    )

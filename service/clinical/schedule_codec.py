@@ -31,6 +31,10 @@ def encode(schedule: Schedule, start: dt.date) -> str:
         ("product", schedule.product.label),
         ("start", start.isoformat()),
     ]
+    if schedule.product.strength_mg:
+        params.append(("strength", number(schedule.product.strength_mg)))
+    elif schedule.product.concentration_mg_per_ml:
+        params.append(("concentration", number(schedule.product.concentration_mg_per_ml)))
     for step in schedule.steps:
         doses = ",".join(number(d) for d in step.doses)
         params.append(("s", f"{doses}:{step.days if step.days is not None else ''}"))
@@ -67,5 +71,23 @@ def decode(params: Mapping[str, str], steps: Sequence[str]) -> tuple[Schedule, d
         if days is None and index != len(steps) - 1:
             raise ScheduleCodecError("only the last step may be open-ended")
         parsed.append(Step(doses, days))
-    form = Form.INTRATHECAL if unit == "mcg" else Form.UNKNOWN
-    return Schedule(kind, unit, tuple(parsed), Product(form, label)), start
+    strength = _positive(params.get("strength"), "strength")
+    concentration = _positive(params.get("concentration"), "concentration")
+    if unit == "mcg":
+        form = Form.INTRATHECAL
+    else:
+        form = Form.TABLET if strength else Form.LIQUID if concentration else Form.UNKNOWN
+    product = Product(form, label, strength_mg=strength, concentration_mg_per_ml=concentration)
+    return Schedule(kind, unit, tuple(parsed), product), start
+
+
+def _positive(text: str | None, name: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScheduleCodecError(f"{name} must be a number") from None
+    if not 0 < value <= 1000:
+        raise ScheduleCodecError(f"{name} must be between 0 and 1000")
+    return value

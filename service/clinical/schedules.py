@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from service.clinical.dosing.deliverable import dose_step_mg, round_down
+from service.clinical.dosing.deliverable import dose_step_mg, round_down, split_daily
 from service.clinical.dosing.products import Form, Product
 from service.clinical.knowledge import Knowledge
 from service.clinical.wording import frequency_text, number
@@ -33,6 +33,13 @@ class ScheduleKind(StrEnum):
     TITRATION = "titration"
     TAPER = "taper"
     INTRATHECAL_REDUCTION = "intrathecal-reduction"
+
+
+def doses_text(doses: tuple[float, ...], unit: str) -> str:
+    """(10, 10, 10) -> '10 mg three times daily'; (10, 10, 5) -> '10 mg + 10 mg + 5 mg'."""
+    if len(set(doses)) == 1:
+        return f"{number(doses[0])} {unit} {frequency_text(len(doses))}"
+    return " + ".join(f"{number(d)} {unit}" for d in doses)
 
 
 @dataclass(frozen=True)
@@ -54,11 +61,9 @@ class Step:
 
     def text(self, unit: str) -> str:
         """'10 mg three times daily for 3 days', '10 mg + 5 mg + 5 mg (20 mg/day) for 3 days'."""
-        if self.even:
-            what = f"{number(self.doses[0])} {unit} {frequency_text(self.per_day)}"
-        else:
-            doses = " + ".join(f"{number(d)} {unit}" for d in self.doses)
-            what = f"{doses} ({number(self.daily)} {unit}/day)"
+        what = doses_text(self.doses, unit)
+        if not self.even:
+            what += f" ({number(self.daily)} {unit}/day)"
         if self.days is None:
             return f"{what} from then on"
         return f"{what} for {self.days} day" + ("s" if self.days != 1 else "")
@@ -79,18 +84,6 @@ class Schedule:
     @property
     def final_daily(self) -> float:
         return self.steps[-1].daily
-
-
-def split_daily(daily: float, unit_step: float, preferred_per_day: int = 3) -> tuple[float, ...]:
-    """``daily`` as up to ``preferred_per_day`` doses, each a multiple of ``unit_step``.
-
-    The doses are as even as the step allows, larger first: 25 mg in 5 mg steps over three
-    doses is (10, 10, 5). Fewer doses are used when a dose would be smaller than one step.
-    """
-    units = round(daily / unit_step)
-    per_day = max(1, min(preferred_per_day, units))
-    base, extra = divmod(units, per_day)
-    return tuple(round((base + (1 if i < extra else 0)) * unit_step, 6) for i in range(per_day))
 
 
 def _unit_for(product: Product, needed_step: float | None) -> tuple[Product, float, bool]:

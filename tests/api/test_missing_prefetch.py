@@ -18,7 +18,7 @@ from service.clinical.knowledge import Knowledge
 from service.prefetch_client import fetcher_factory_for
 from tests.api.test_errors import assert_outcome
 from tests.conftest import TODAY, codes
-from tests.conftest import test_settings as settings_for_tests
+from tests.conftest import make_settings as settings_for_tests
 
 SIGN = "/cds-services/baclofen-order-sign"
 EHR = "https://ehr.example.org/fhir"

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from service.auth import Authenticator, audience_of
 from service.auth.replay import MemoryReplayCache, RedisReplayCache
 from tests.auth_support import TENANT_ISS, trusted_issuers
-from tests.conftest import test_settings as settings_for
+from tests.conftest import make_settings as settings_for
 
 
 def request_to(path: str, root_path: str = "") -> Request:

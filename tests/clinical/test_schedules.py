@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from service.clinical.dosing.deliverable import dose_step_mg
+from service.clinical.dosing.deliverable import dose_step_mg, split_daily
 from service.clinical.dosing.products import Form, Product
 from service.clinical.facts import Age, Measurement, PatientFacts
 from service.clinical.knowledge import Knowledge, load_knowledge
@@ -23,7 +23,6 @@ from service.clinical.schedules import (
     Schedule,
     ScheduleKind,
     intrathecal_reduction,
-    split_daily,
     taper,
     titration,
 )

@@ -26,7 +26,7 @@ from service.fixtures import Fixture, load_fixture
 from service.logs import JsonFormatter
 from tests.api.test_errors import assert_outcome
 from tests.conftest import FIXTURES, codes, scenario_files
-from tests.conftest import test_settings as settings_for_tests
+from tests.conftest import make_settings as settings_for_tests
 from tests.integration.conftest import FhirTestServer, resources_of
 
 Cards = list[tuple[str, str, str]]

@@ -38,51 +38,35 @@ def deliverable_per_dose(target_mg: float, product: Product) -> float:
     return round_down(target_mg, dose_step_mg(product))
 
 
-def regimen_not_above(daily_mg: float, per_day: float, product: Product) -> tuple[float, float]:
-    """(per dose, per day) giving at most ``daily_mg``, deliverable with this product.
+def split_daily(daily: float, unit_step: float, preferred_per_day: int = 3) -> tuple[float, ...]:
+    """``daily`` as up to ``preferred_per_day`` doses, each a multiple of ``unit_step``.
 
-    The ordered frequency is kept when it gets within 80 % of the target; otherwise (a dose
-    step too coarse for it) the nearest frequency between once and four times daily that gets
-    closer is used. (0, 1) when nothing deliverable fits.
+    The doses are as even as the step allows, larger first: 25 mg in 5 mg steps over three
+    doses is (10, 10, 5). Fewer doses are used when a dose would be smaller than one step.
     """
+    units = round(daily / unit_step)
+    per_day = max(1, min(preferred_per_day, units))
+    base, extra = divmod(units, per_day)
+    return tuple(round((base + (1 if i < extra else 0)) * unit_step, 6) for i in range(per_day))
+
+
+def doses_not_above(daily_mg: float, per_day: float, product: Product) -> tuple[float, ...]:
+    """The doses of a day giving at most ``daily_mg`` with this product (empty if none)."""
     step = dose_step_mg(product)
-    ordered = max(1, round(per_day))
-
-    def daily_at(times: int) -> float:
-        return round_down(daily_mg / times, step) * times
-
-    best = ordered
-    if daily_at(ordered) < 0.8 * daily_mg:
-        candidates = sorted(range(1, 5), key=lambda t: (abs(t - ordered), t))
-        best = max(candidates, key=lambda t: (daily_at(t), -abs(t - ordered)))
-    per_dose = round_down(daily_mg / best, step)
-    return (per_dose, float(best)) if per_dose > 0 else (0.0, 1.0)
+    daily = round_down(daily_mg, step)
+    return split_daily(daily, step, max(1, min(4, round(per_day)))) if daily > 0 else ()
 
 
-def exact_regimen(daily_mg: float, per_day: float, step: float) -> tuple[float, float] | None:
-    """(per dose, per day) giving exactly ``daily_mg`` in multiples of ``step``, or ``None``.
-
-    The ordered frequency is preferred; otherwise two to four administrations a day.
-    """
-    ordered = max(1, round(per_day))
-    for times in sorted({ordered, 2, 3, 4}, key=lambda t: (abs(t - ordered), t)):
-        per_dose = daily_mg / times
-        if per_dose >= step and abs(round_down(per_dose, step) - per_dose) < 1e-6:
-            return round(per_dose, 6), float(times)
-    return None
-
-
-def regimen_between(
+def doses_between(
     above_mg: float, at_most_mg: float, per_day: float, product: Product
-) -> tuple[float, float] | None:
-    """The highest deliverable daily dose in (above, at_most], once to four times daily,
-    preferring the ordered frequency; ``None`` when the product cannot give one."""
-    step = dose_step_mg(product)
-    ordered = max(1, round(per_day))
-    best: tuple[float, float] | None = None
-    for times in sorted(range(1, 5), key=lambda t: (abs(t - ordered), -t)):
-        per_dose = round_down(at_most_mg / times, step)
-        daily = per_dose * times
-        if daily > above_mg + 1e-9 and (best is None or daily > best[0] * best[1] + 1e-9):
-            best = (per_dose, float(times))
-    return best
+) -> tuple[float, ...]:
+    """The doses of a day giving more than ``above_mg`` and at most ``at_most_mg``, or ()."""
+    doses = doses_not_above(at_most_mg, per_day, product)
+    return doses if sum(doses) > above_mg + 1e-9 else ()
+
+
+def exact_doses(daily_mg: float, per_day: float, step: float) -> tuple[float, ...]:
+    """The doses of a day giving exactly ``daily_mg`` in multiples of ``step``, or ()."""
+    if daily_mg < step or abs(round_down(daily_mg, step) - daily_mg) > 1e-6:
+        return ()
+    return split_daily(daily_mg, step, max(1, min(4, round(per_day))))

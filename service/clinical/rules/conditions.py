@@ -8,7 +8,7 @@ from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.products import Form
 from service.clinical.facts import ClinicalStatus, ConditionFact, StatusAnswer
 from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
-from service.clinical.rules.base import RuleInput, current_daily, names, order_facts, rule
+from service.clinical.rules.base import RuleInput, current_daily, names, number, order_facts, rule
 from service.clinical.rules.schedule_suggestions import taper_suggestion
 
 ANY = (ClinicalStatus.ACTIVE, ClinicalStatus.HISTORY)
@@ -101,19 +101,18 @@ def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
     step = inp.order.dose.steps[0]
     suggestions: tuple[SuggestionSpec, ...] = ()
     if len(inp.order.dose.steps) == 1 and step.per_dose and step.per_day:
+        doses = (step.per_dose,) * round(step.per_day)
         label = (
-            f"Switch to baclofen oral solution 1 mg/mL: {step.per_dose:g} mg "
-            f"({step.per_dose:g} mL) per dose"
+            f"Switch to baclofen oral solution 1 mg/mL: {number(step.per_dose)} mg "
+            f"({number(step.per_dose)} mL) per dose"
         )
         suggestions = (
             SwitchProduct(
                 inp.order,
                 "baclofen 1 MG/ML Oral Solution",
-                "liquid",
-                step.per_dose,
-                step.per_day,
-                "mg",
+                doses,
                 label,
+                rxnorm="250976",
                 concentration_mg_per_ml=1.0,
                 recommended=True,
             ),

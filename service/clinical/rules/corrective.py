@@ -12,14 +12,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.clinical.dosing.daily_dose import DoseKind
-from service.clinical.dosing.deliverable import regimen_between, regimen_not_above
+from service.clinical.dosing.deliverable import doses_between, doses_not_above
 from service.clinical.findings import SuggestionSpec, UpdateDose
-from service.clinical.rules.base import RuleInput, current_daily, frequency_text, number
+from service.clinical.rules.base import RuleInput, current_daily, number
 from service.clinical.rules.schedule_suggestions import (
     slow_variant,
     taper_suggestion,
     titration_suggestion,
 )
+from service.clinical.schedules import doses_text
 
 _EPSILON = 1e-9
 
@@ -45,33 +46,30 @@ def permitted_dose(inp: RuleInput, target_daily: float, why: str) -> SuggestionS
     if target_daily > before + _EPSILON:
         allowed = min(target_daily, before + titration.max_step_daily_mg)
         step = max(order.dose.steps, key=lambda s: s.daily or 0)
-        regimen = regimen_between(before, allowed, step.per_day or 3, order.product)
-        if regimen is None:
+        doses = doses_between(before, allowed, step.per_day or 3, order.product)
+        if not doses:
             return None
-        per_dose, per_day = regimen
         start = None
         if current.authored_on is not None:
             earliest = current.authored_on + timedelta(days=titration.interval_days)
             start = earliest if earliest > inp.patient.today else None
-        direct = per_dose * per_day >= target_daily - _EPSILON and start is None
-        label = f"Change to {number(per_dose)} mg {frequency_text(per_day)} " + (
-            f"({number(per_dose * per_day)} mg/day, {why})"
+        daily = sum(doses)
+        direct = daily >= target_daily - _EPSILON and start is None
+        label = f"Change to {doses_text(doses, 'mg')} " + (
+            f"({number(daily)} mg/day, {why})"
             if direct
-            else f"({number(per_dose * per_day)} mg/day, the next permitted step"
+            else f"({number(daily)} mg/day, the next permitted step"
             + (f", from {start.isoformat()})" if start else ")")
         )
-        return UpdateDose(order, per_dose, per_day, label, True, start)
+        return UpdateDose(order, doses, label, True, start)
     return _update(inp, target_daily, why)
 
 
 def _update(inp: RuleInput, target_daily: float, why: str) -> UpdateDose | None:
     order = inp.order
     step = max(order.dose.steps, key=lambda s: s.daily or 0)
-    per_dose, per_day = regimen_not_above(target_daily, step.per_day or 3, order.product)
-    if per_dose <= 0:
+    doses = doses_not_above(target_daily, step.per_day or 3, order.product)
+    if not doses:
         return None
-    label = (
-        f"Change to {number(per_dose)} mg {frequency_text(per_day)} "
-        f"({number(per_dose * per_day)} mg/day, {why})"
-    )
-    return UpdateDose(order, per_dose, per_day, label, recommended=True)
+    label = f"Change to {doses_text(doses, 'mg')} ({number(sum(doses))} mg/day, {why})"
+    return UpdateDose(order, doses, label, recommended=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind
-from service.clinical.dosing.deliverable import exact_regimen
+from service.clinical.dosing.deliverable import exact_doses
 from service.clinical.dosing.products import Form
 from service.clinical.findings import (
     CancelOrder,
@@ -16,12 +16,12 @@ from service.clinical.findings import (
 from service.clinical.limits import oral_ceiling
 from service.clinical.rules.base import (
     RuleInput,
-    frequency_text,
     number,
     order_facts,
     rule,
 )
 from service.clinical.rules.corrective import permitted_dose
+from service.clinical.schedules import doses_text
 
 _MCG, _G = 0.001, 1000.0
 
@@ -148,28 +148,17 @@ def tablet_strength(inp: RuleInput) -> Iterator[Finding]:
     preferred = rule_data.preferred_strength_mg
     suggestions: tuple[SuggestionSpec, ...] = ()
     step = inp.order.dose.steps[-1]
-    if step.per_dose and step.per_day and len(inp.order.dose.steps) == 1:
+    if step.per_day and len(inp.order.dose.steps) == 1:
         # Only offered when the same daily dose can be given in half 25 mg tablets: a switch
         # that quietly changed the dose would be a second decision hidden in the first.
-        regimen = exact_regimen(daily, step.per_day, preferred / 2)
-        if regimen is not None:
-            per_dose, per_day = regimen
+        doses = exact_doses(daily, step.per_day, preferred / 2)
+        if doses:
             label = (
-                f"Switch to {number(preferred)} mg tablets: {number(per_dose)} mg "
-                f"{frequency_text(per_day)} ({number(per_dose * per_day)} mg/day)"
+                f"Switch to {number(preferred)} mg tablets: {doses_text(doses, 'mg')} "
+                f"({number(sum(doses))} mg/day)"
             )
-            suggestions = (
-                SwitchProduct(
-                    inp.order,
-                    f"baclofen {number(preferred)} mg oral tablet",
-                    "tablet",
-                    per_dose,
-                    per_day,
-                    "mg",
-                    label,
-                    strength_mg=preferred,
-                ),
-            )
+            product_text = f"baclofen {number(preferred)} mg oral tablet"
+            suggestions = (SwitchProduct(inp.order, product_text, doses, label),)
     yield Finding(
         "tablet-strength",
         "info",

@@ -1,0 +1,203 @@
+"""``GET /schedules/view``: a titration or taper schedule as a page a patient can take home.
+
+Server-rendered HTML with an inline SVG step chart (daily dose against day) and a table of the
+steps with calendar dates. No scripts, no external resources, printable. The URL carries only
+the schedule (see ``service.clinical.schedule_codec``), never who it is for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from fastapi import APIRouter, Request
+from starlette.responses import HTMLResponse, Response
+
+from cds_hooks.errors import bad_request
+from service.clinical.schedule_codec import ScheduleCodecError, decode
+from service.clinical.schedules import Schedule, ScheduleKind, Step
+from service.clinical.wording import number
+
+router = APIRouter()
+
+TITLES = {
+    ScheduleKind.TITRATION: "Baclofen: starting and increasing the dose",
+    ScheduleKind.TAPER: "Baclofen: reducing the dose step by step",
+    ScheduleKind.INTRATHECAL_REDUCTION: "Intrathecal baclofen: gradual reduction",
+}
+WIDTH, HEIGHT = 720, 260
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+OPEN_STEP_DAYS = 7  # how much of an open-ended last step the chart shows
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:50rem;
+  margin:1.5rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.45}
+h1{font-size:1.4rem;margin-bottom:.2rem}
+.meta{color:#555;margin-top:0}
+.chart{width:100%;height:auto;border:1px solid #ddd;border-radius:6px;background:#fafafa}
+.chart .axis{stroke:#888;stroke-width:1}
+.chart .riser{stroke:#1f5f8b;stroke-width:2}
+.chart .step{fill:#cfe3f2;stroke:#1f5f8b;stroke-width:2}
+.chart .open{fill:#e4f0f8;stroke-dasharray:6 4}
+.chart text{font-size:12px;fill:#333}
+.chart .value{font-weight:600}
+table{border-collapse:collapse;width:100%;margin:1rem 0}
+th,td{border:1px solid #ccc;padding:.35rem .5rem; text-align:left}
+th{background:#f0f0f0}
+tr.stop td{font-weight:600}
+.warning{border-left:4px solid #b00020;padding:.4rem .8rem;background:#fdecee}
+footer{color:#666;font-size:.85rem;margin-top:1.5rem}
+@media print{body{margin:0;max-width:none} .chart{border:none} footer{display:none}}
+"""
+
+
+@router.get("/schedules/view", summary="A schedule as a printable page (HTML)")
+async def view(request: Request) -> Response:
+    params = {k: v for k, v in request.query_params.items() if k != "s"}
+    try:
+        schedule, start = decode(params, request.query_params.getlist("s"))
+    except ScheduleCodecError as error:
+        raise bad_request(f"not a schedule: {error}", "query") from None
+    counselling = [
+        line.text for line in request.app.state.knowledge.counselling.patient_instruction
+    ]
+    return HTMLResponse(render(schedule, start, counselling))
+
+
+def _dates(schedule: Schedule, start: dt.date) -> list[tuple[dt.date, dt.date | None]]:
+    spans: list[tuple[dt.date, dt.date | None]] = []
+    day = start
+    for step in schedule.steps:
+        if step.days is None:
+            spans.append((day, None))
+        else:
+            spans.append((day, day + dt.timedelta(days=step.days - 1)))
+            day += dt.timedelta(days=step.days)
+    return spans
+
+
+def _measure(dose: float, schedule: Schedule) -> str:
+    """'5 mg (½ tablet)', '7.5 mg (7.5 mL)': what the patient counts or measures."""
+    product = schedule.product
+    text = f"{number(dose)} {schedule.unit}"
+    if product.strength_mg:
+        tablets = dose / product.strength_mg
+        whole, half = int(tablets), abs(tablets - int(tablets) - 0.5) < 1e-6
+        if abs(tablets - round(tablets)) < 1e-6 or half:
+            count = (str(whole) if whole else "") + ("½" if half else "")
+            noun = "tablet" if tablets <= 1 else "tablets"
+            return f"{text} ({count} {noun})"
+    if product.concentration_mg_per_ml and schedule.unit == "mg":
+        return f"{text} ({number(dose / product.concentration_mg_per_ml)} mL)"
+    return text
+
+
+def _how(step: Step, schedule: Schedule) -> str:
+    if step.even:
+        times = "time a day" if step.per_day == 1 else "times a day"
+        return f"{_measure(step.doses[0], schedule)}, {step.per_day} {times}"
+    moments = ["morning", "afternoon", "evening", "night"]
+    return ", ".join(f"{_measure(d, schedule)} {moments[i]}" for i, d in enumerate(step.doses))
+
+
+def _chart(schedule: Schedule) -> str:
+    lengths = [step.days or OPEN_STEP_DAYS for step in schedule.steps]
+    total = sum(lengths)
+    peak = max(step.daily for step in schedule.steps)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(day: float) -> float:
+        return LEFT + plot_w * day / total
+
+    def y(dose: float) -> float:
+        return TOP + plot_h * (1 - dose / (peak * 1.1))
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="Daily dose by day" xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
+        'class="axis"/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" class="axis"/>',
+        f'<text x="{LEFT - 8}" y="{y(peak):.1f}" class="tick" text-anchor="end">'
+        f"{number(peak)}</text>",
+        f'<text x="{LEFT - 8}" y="{TOP + plot_h}" class="tick" text-anchor="end">0</text>',
+        f'<text x="{LEFT}" y="{HEIGHT - 8}" class="label">day 1</text>',
+        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" class="label" text-anchor="end">'
+        f"day {total}{'+' if schedule.steps[-1].days is None else ''}</text>",
+        f'<text x="12" y="{TOP + plot_h / 2:.1f}" class="label" transform="rotate(-90 12 '
+        f'{TOP + plot_h / 2:.1f})" text-anchor="middle">{escape(schedule.unit)}/day</text>',
+    ]
+    day = 0.0
+    previous_y: float | None = None
+    for index, (step, length) in enumerate(zip(schedule.steps, lengths, strict=True), start=1):
+        top = y(step.daily)
+        if previous_y is not None:
+            parts.append(f'<line x1="{x(day):.1f}" y1="{previous_y:.1f}" x2="{x(day):.1f}" '
+                         f'y2="{top:.1f}" class="riser"/>')  # fmt: skip
+        open_end = step.days is None
+        parts.append(
+            f'<rect class="step{" open" if open_end else ""}" data-step="{index}" '
+            f'data-daily="{number(step.daily)}" data-days="{step.days or ""}" '
+            f'x="{x(day):.1f}" y="{top:.1f}" width="{x(day + length) - x(day):.1f}" '
+            f'height="{TOP + plot_h - top:.1f}"><title>Step {index}: '
+            f"{number(step.daily)} {escape(schedule.unit)}/day</title></rect>"
+        )
+        parts.append(f'<text x="{(x(day) + x(day + length)) / 2:.1f}" y="{top - 4:.1f}" '
+                     f'class="value" text-anchor="middle">{number(step.daily)}</text>')  # fmt: skip
+        previous_y = top
+        day += length
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _table(schedule: Schedule, start: dt.date) -> str:
+    rows = []
+    for index, (step, (first, last)) in enumerate(
+        zip(schedule.steps, _dates(schedule, start), strict=True), start=1
+    ):
+        when = (
+            f"{first:%a %d %b %Y} to {last:%a %d %b %Y}"
+            if last is not None
+            else f"from {first:%a %d %b %Y} onwards"
+        )
+        days = str(step.days) if step.days is not None else "continue"
+        rows.append(
+            f'<tr class="step-row"><td>{index}</td><td>{when}</td>'
+            f"<td>{escape(_how(step, schedule))}</td>"
+            f"<td>{number(step.daily)} {escape(schedule.unit)}</td><td>{days}</td></tr>"
+        )
+    if schedule.kind is not ScheduleKind.TITRATION and schedule.steps[-1].days is not None:
+        after = _dates(schedule, start)[-1][1]
+        assert after is not None
+        stop = after + dt.timedelta(days=1)
+        rows.append(f'<tr class="stop"><td></td><td>from {stop:%a %d %b %Y}</td>'
+                    f"<td>stop</td><td>0</td><td></td></tr>")  # fmt: skip
+    return (
+        "<table><thead><tr><th>Step</th><th>Dates</th><th>How to take</th>"
+        "<th>Per day</th><th>Days</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def render(schedule: Schedule, start: dt.date, counselling: list[str]) -> str:
+    title = TITLES[schedule.kind]
+    advice = "".join(f"<li>{escape(line)}</li>" for line in counselling)
+    warning = ""
+    if schedule.kind is ScheduleKind.INTRATHECAL_REDUCTION:
+        warning = (
+            '<p class="warning">Never let the pump run empty or stop intrathecal baclofen '
+            "suddenly: abrupt withdrawal can cause high fever, confusion, rebound spasticity and "
+            "muscle rigidity, and can be life-threatening.</p>"
+        )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{STYLE}</style></head><body>
+<h1>{escape(title)}</h1>
+<p class="meta">{escape(schedule.product.label)} · starting {start:%A %d %B %Y}</p>
+{warning}
+{_chart(schedule)}
+{_table(schedule, start)}
+<h2>Good to know</h2><ul>{advice}</ul>
+<footer>Printed from baclofen-cds. Follow your prescriber's instructions; this page shows the
+schedule as ordered.</footer>
+</body></html>"""

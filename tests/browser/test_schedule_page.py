@@ -1,0 +1,110 @@
+"""The schedule page in a real headless browser (Debian's chromium and chromedriver).
+
+A real uvicorn server answers; the browser opens the page a taper card links to, and checks
+what a patient would see: one table row and one chart bar per step. A screenshot is kept in
+tests/artifacts/ (git-ignored) for the record of the CI run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from service.app import create_app
+from service.fixtures import load_fixture
+from tests.conftest import FIXTURES, ROOT, make_settings
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    fixture = load_fixture(next(FIXTURES.glob("11-*.json")))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = make_settings(public_base_url=base)
+    app = create_app(settings, clock=lambda: fixture.evaluation_date)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield base
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromedriver must be installed on CI (.ci/run installs them)")
+        pytest.skip(
+            "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+    flags += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    for flag in (*flags, "--window-size=900,1100"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_taper_page_in_a_browser(server: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+    assert isinstance(browser, WebDriver)
+    fixture = load_fixture(next(FIXTURES.glob("11-*.json")))
+    answer = httpx.post(
+        f"{server}/cds-services/{fixture.service}", json=fixture.request, timeout=30
+    )
+    card = next(
+        c
+        for c in answer.json()["cards"]
+        if c["source"]["topic"]["code"] == "abrupt-discontinuation"
+    )
+    url = card["links"][0]["url"]
+    assert url.startswith(server)
+    steps = card["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"]
+    expected = sorted({line["sequence"] for line in steps})
+
+    browser.get(url)
+    assert "reducing the dose" in browser.title
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.step-row")
+    bars = browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.step")
+    assert len(rows) == len(bars) == len(expected)
+    dailies = [float(bar.get_attribute("data-daily") or 0) for bar in bars]
+    assert dailies == sorted(dailies, reverse=True)  # a taper only goes down
+    assert all(bar.size["width"] > 0 and bar.size["height"] > 0 for bar in bars)
+    assert browser.find_element(By.CSS_SELECTOR, "tr.stop").text.endswith("0")
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "schedule-page.png"))
+    assert (ARTIFACTS / "schedule-page.png").stat().st_size > 10_000
+    Path(ARTIFACTS / "schedule-page.url").write_text(url)
