@@ -15,8 +15,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from cds_hooks.errors import CdsHooksError, Issue
-from service import __version__
-from service.api import discovery, health, hooks, knowledge_pages
+from service import __version__, store
+from service.api import analytics, discovery, feedback, health, hooks, knowledge_pages
 from service.api.middleware import SecurityHeadersMiddleware
 from service.api.responses import error_response, internal_error_response
 from service.clinical.knowledge import Knowledge, load_knowledge
@@ -75,8 +75,9 @@ def create_app(
     app.state.evaluator = Evaluator(
         knowledge, base_url=settings.public_base_url, clock=clock, fetcher_factory=fetcher_factory
     )
+    store.install(app.state)  # app.state.store, app.state.advice_recorder
 
-    for module in (discovery, hooks, health, knowledge_pages):
+    for module in (discovery, hooks, health, knowledge_pages, feedback, analytics):
         app.include_router(module.router)
 
     @app.exception_handler(CdsHooksError)

@@ -19,6 +19,9 @@ from service.clinical.knowledge import Knowledge, load_knowledge
 from service.fixtures import Fixture, all_fixtures
 from service.settings import Settings
 
+# Test databases (a SQLite file per test, a PostgreSQL database per run): tests/databases.py
+pytest_plugins = ("tests.databases",)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED_SCENARIOS = ROOT.parent / "shared" / "scenarios"
@@ -48,8 +51,10 @@ def test_settings(**overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def make_app(knowledge: Knowledge) -> Callable[..., FastAPI]:
+def make_app(knowledge: Knowledge, tmp_path: Path) -> Callable[..., FastAPI]:
     def factory(today: dt.date = TODAY, **settings: Any) -> FastAPI:
+        # A file, not :memory:, so the store's pooled connections all see one database.
+        settings.setdefault("database_url", f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}")
         return create_app(test_settings(**settings), knowledge=knowledge, clock=lambda: today)
 
     return factory
@@ -62,8 +67,12 @@ def app(make_app: Callable[..., FastAPI]) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the running app: start-up and shutdown work (the store) run around it."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
         yield http
 
 
