@@ -28,7 +28,8 @@ async def rules(request: Request) -> Response:
     try:
         window = Window.parse(query.get("since"), query.get("until"))
     except WindowError as error:
-        raise bad_request(str(error), error.parameter) from None
+        # The usual cause: an offset's "+" sent unencoded arrives as a space.
+        raise bad_request(f"{error} (in a URL, write + as %2B)", error.parameter) from None
     try:
         rows = await request.app.state.store.rule_stats(window)
     except StoreUnavailable:

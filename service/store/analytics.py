@@ -63,9 +63,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise WindowError(
-            name, f"{name} is not an ISO 8601 date or date-time (in a URL, write + as %2B)"
-        ) from None
+        raise WindowError(name, f"{name} is not an ISO 8601 date or date-time") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
