@@ -49,6 +49,8 @@ async def downgrade(database: Database, revision: str) -> None:
 
 
 async def _run(database: Database, direction: str, revision: str) -> None:
+    # Alembic keeps its running context in module globals: one migration at a time per
+    # process. Store serialises its own; a process has one Store.
     async with database.engine.connect() as connection:
         connection = await connection.execution_options(**{SQLITE_IMMEDIATE: True})
         async with connection.begin():
