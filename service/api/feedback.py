@@ -4,6 +4,11 @@ Every item of a call is checked before any is stored: one bad item refuses the w
 (400 naming the item), so a client never has to guess which of its items went in. Items are
 stored once however often they are delivered, and kept even when they name a card this
 service has no record of: that is flagged in the answer, never a reason to refuse.
+
+``cardKnown`` is what this instance knows at receipt: the card's row, or the card waiting in
+this process's advice queue. With several replicas, a card issued by another one a moment
+earlier may still be on its way and show as unknown. Nothing depends on the flag: analytics
+join feedback to cards by uuid when they read, so the link is made whichever row comes first.
 """
 
 from __future__ import annotations
@@ -51,6 +56,10 @@ async def receive_feedback(service_id: str, request: Request) -> Response:
         for item in items
     ]
     cards = [record.card_uuid for record in records]
+    # Taken before the store is read: the recorder forgets a card only after its row is
+    # committed, so a card it has forgotten by then is visible to the read. The other order
+    # would call a card unknown when its row commits during the read.
+    pending = state.advice_recorder.pending(cards)
     try:
         result = await state.store.record_feedback(records)
     except StoreUnavailable as error:
@@ -60,8 +69,7 @@ async def receive_feedback(service_id: str, request: Request) -> Response:
             "again later"
         ) from None
     stored = result.stored
-    # A card still in the recorder's queue is known too: its row is on its way.
-    known = result.known_cards | state.advice_recorder.pending(cards)
+    known = result.known_cards | pending
 
     for record, is_new in zip(records, stored, strict=True):
         FEEDBACK.labels(

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -50,13 +50,22 @@ def async_url(url: str) -> URL:
     return parsed.set(drivername=f"{backend}+{expected}")
 
 
+# PostgreSQL error classes that mean the server, not the statement, is the problem: connection
+# exceptions, insufficient resources (too many connections), operator intervention (shutdown,
+# restart in progress).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
 def is_unavailable(error: BaseException) -> bool:
     """True for failures that mean "the database is not there", as opposed to a defect."""
     if isinstance(error, StoreUnavailable | OSError | TimeoutError):
         return True
     if isinstance(error, OperationalError | InterfaceError):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
 
 
 @asynccontextmanager
@@ -80,6 +89,7 @@ class Database:
         self.url = async_url(url)
         self.dialect = self.url.get_backend_name()
         self.engine: AsyncEngine = create_async_engine(self.url, **_engine_options(self.url))
+        event.listen(self.engine.sync_engine, "handle_error", _connecting_failed)
         if self.dialect == "sqlite":
             _take_over_sqlite_transactions(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -94,6 +104,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _connecting_failed(context: ExceptionContext) -> BaseException | None:
+    # Whatever stops a connection from being made (refused, timed out, "not accepting
+    # connections", bad credentials after a failover) means the database cannot be used now,
+    # and the drivers report these with unrelated exception classes.
+    if context.connection is None and not context.is_pre_ping:
+        return StoreUnavailable(type(context.original_exception).__name__)
+    return None
 
 
 def _engine_options(url: URL) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 from service.store import Database, Store
 from service.store.database import async_url
@@ -91,3 +92,18 @@ def test_other_databases_and_drivers_are_refused(url: str, message: str) -> None
 def test_passwords_stay_out_of_descriptions() -> None:
     database = Database("postgresql://cds:s3cret@db/cds")
     assert "s3cret" not in database.describe()
+
+
+async def test_a_failed_transaction_leaves_no_table_on_sqlite(tmp_path: Path) -> None:
+    # The Python driver would run DDL outside any transaction; the store takes over BEGIN so a
+    # migration that fails half-way leaves nothing behind.
+    database = Database(f"sqlite:///{tmp_path / 'atomic.sqlite3'}")
+    try:
+        with pytest.raises(RuntimeError):
+            async with database.engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE half_done (id INTEGER)"))
+                raise RuntimeError("the migration fails here")
+        async with database.engine.connect() as connection:
+            assert await connection.run_sync(_tables) == set()
+    finally:
+        await database.dispose()
