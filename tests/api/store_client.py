@@ -1,27 +1,13 @@
-"""Driving the app with its store: a running app, cards issued through the hook, feedback."""
+"""Driving the app with its store: cards issued through the hook, feedback as EHRs send it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 
 SIGN = "/cds-services/baclofen-order-sign"
 FEEDBACK = f"{SIGN}/feedback"
-
-
-@asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """The app started (store migrated, recorder running) and a client of it; then stopped."""
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
-    ):
-        yield http
 
 
 async def issue_cards(http: httpx.AsyncClient, request: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,8 +11,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.api.store_client import FEEDBACK, issue_cards, item, running
+from tests.api.store_client import FEEDBACK, issue_cards, item
 from tests.api.test_errors import assert_outcome
+from tests.conftest import running
 from tests.store.helpers import counted, issued, rows
 
 Scenario = Callable[[str], dict[str, Any]]

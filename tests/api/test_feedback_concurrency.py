@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from tests.api.store_client import FEEDBACK, issue_cards, item, running
+from tests.api.store_client import FEEDBACK, issue_cards, item
+from tests.conftest import running
 from tests.store.helpers import counted, rows
 
 Scenario = Callable[[str], dict[str, Any]]

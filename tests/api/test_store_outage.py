@@ -11,8 +11,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.api.store_client import FEEDBACK, SIGN, item, running
+from tests.api.store_client import FEEDBACK, SIGN, item
 from tests.api.test_errors import assert_outcome
+from tests.conftest import running
 from tests.databases import BlockablePostgres
 from tests.store.helpers import advice_count
 

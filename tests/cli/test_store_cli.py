@@ -12,7 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from service.cli import main
-from tests.api.store_client import FEEDBACK, issue_cards, item, running
+from tests.api.store_client import FEEDBACK, issue_cards, item
+from tests.conftest import running
 
 Scenario = Callable[[str], dict[str, Any]]
 
