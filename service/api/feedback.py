@@ -64,9 +64,9 @@ async def receive_feedback(service_id: str, request: Request) -> Response:
         result = await state.store.record_feedback(records)
     except StoreUnavailable as error:
         log.error("feedback refused: store unavailable", extra={"error": str(error)})
+        # "Send it again" is always safe: a repeated item is stored once.
         raise store_unavailable(
-            "the feedback store is unavailable; nothing was stored, send the same feedback "
-            "again later"
+            "the feedback store is unavailable; send the same feedback again later"
         ) from None
     stored = result.stored
     known = result.known_cards | pending
