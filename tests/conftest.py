@@ -54,7 +54,7 @@ def test_settings(**overrides: Any) -> Settings:
 @pytest.fixture
 def make_app(knowledge: Knowledge, tmp_path: Path) -> Callable[..., FastAPI]:
     def factory(today: dt.date = TODAY, **settings: Any) -> FastAPI:
-        # A file, not :memory:, so the store's pooled connections all see one database.
+        # A file, not :memory: (one connection shared by every request, and its transaction).
         settings.setdefault("database_url", f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}")
         return create_app(test_settings(**settings), knowledge=knowledge, clock=lambda: today)
 
