@@ -68,6 +68,13 @@ def payload_too_large(limit_bytes: int) -> CdsHooksError:
     )
 
 
+def service_unavailable(diagnostics: str, retry_after_s: int) -> CdsHooksError:
+    """503: a dependency is down; the client should send the same request again later."""
+    return CdsHooksError(
+        503, [Issue(diagnostics, code="transient")], headers={"Retry-After": str(retry_after_s)}
+    )
+
+
 def unauthorized() -> CdsHooksError:
     # Best practice: a 401 says nothing about why, so it teaches an attacker nothing.
     return CdsHooksError(

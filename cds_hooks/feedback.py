@@ -1,14 +1,23 @@
-"""Feedback: ``POST {baseUrl}/cds-services/{id}/feedback`` (CDS Hooks 2.0.1 §Feedback)."""
+"""Feedback: ``POST {baseUrl}/cds-services/{id}/feedback`` (CDS Hooks 2.0.1 §Feedback).
+
+The invariants of the HL7 logical model (``cds-fb-1`` to ``cds-fb-3``) are enforced here, plus
+two consequences of the prose: an accepted card carries no override reason and an overridden one
+accepts no suggestion. A timestamp must say its offset (RFC 3339): a local time of unknown zone
+would file the outcome in the wrong hour, and the idempotency of feedback rests on it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from cds_hooks.response import Coding
 from cds_hooks.wire import WireModel
+
+# One call reports the cards of one hook response; a few hundred is far beyond any real client
+# and keeps a single request from turning into a bulk load.
+MAX_ITEMS_PER_CALL = 500
 
 
 class Outcome(StrEnum):
@@ -21,7 +30,7 @@ class _Received(WireModel):
 
 
 class AcceptedSuggestion(_Received):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=256)
 
 
 class OverrideReasonCoding(_Received, Coding):
@@ -32,23 +41,32 @@ class OverrideReason(_Received):
     reason: OverrideReasonCoding | None = None
     userComment: str | None = Field(default=None, max_length=4000)
 
+    @model_validator(mode="after")
+    def _reason_or_comment(self) -> OverrideReason:
+        # cds-fb-3
+        if self.reason is None and not self.userComment:
+            raise ValueError("an overrideReason carries a reason, a userComment, or both")
+        return self
+
 
 class FeedbackItem(_Received):
     card: str = Field(min_length=1, max_length=256)
     outcome: Outcome
-    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list)
+    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list, max_length=100)
     overrideReason: OverrideReason | None = None
-    outcomeTimestamp: datetime
+    outcomeTimestamp: AwareDatetime
 
     @model_validator(mode="after")
     def _outcome_consistent(self) -> FeedbackItem:
         # cds-fb-2: an accepted card names the suggestions that were accepted.
         if self.outcome is Outcome.ACCEPTED and not self.acceptedSuggestions:
             raise ValueError("an accepted outcome lists its acceptedSuggestions")
+        if self.outcome is Outcome.ACCEPTED and self.overrideReason is not None:
+            raise ValueError("an accepted outcome carries no overrideReason")
         if self.outcome is Outcome.OVERRIDDEN and self.acceptedSuggestions:
             raise ValueError("an overridden outcome accepts no suggestions")
         return self
 
 
 class FeedbackRequest(_Received):
-    feedback: list[FeedbackItem] = Field(min_length=1)
+    feedback: list[FeedbackItem] = Field(min_length=1, max_length=MAX_ITEMS_PER_CALL)

@@ -15,8 +15,16 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from cds_hooks.errors import CdsHooksError, Issue
-from service import __version__
-from service.api import discovery, health, hooks, knowledge_pages, schedule_page
+from service import __version__, store
+from service.api import (
+    analytics,
+    discovery,
+    feedback,
+    health,
+    hooks,
+    knowledge_pages,
+    schedule_page,
+)
 from service.api.middleware import SecurityHeadersMiddleware
 from service.api.responses import error_response, internal_error_response
 from service.auth import install_authentication
@@ -87,10 +95,11 @@ def create_app(
         fetcher_factory=fetcher_factory,
         max_pages=settings.fhir_max_pages,
     )
+    store.install(app.state)  # app.state.store, app.state.advice_recorder
 
     install_authentication(app, settings)
 
-    for module in (discovery, hooks, health, knowledge_pages, schedule_page):
+    for module in (discovery, hooks, health, knowledge_pages, schedule_page, feedback, analytics):
         app.include_router(module.router)
 
     @app.exception_handler(CdsHooksError)

@@ -1,4 +1,4 @@
-"""The ``baclofen-cds`` command: serve, evaluate, fixtures.
+"""The ``baclofen-cds`` command: serve, evaluate, fixtures, migrate, report.
 
 ``evaluate`` runs the same pipeline as ``POST /cds-services/{id}``: what it prints is what the
 service would answer.
@@ -17,6 +17,7 @@ from typing import Any
 from cds_hooks.errors import CdsHooksError
 from service.caller import Caller
 from service.settings import Settings
+from service.store_cli import add_commands as add_store_commands
 
 HOOK_TO_SERVICE = {
     "order-select": "baclofen-order-select",
@@ -181,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="with show: keep the dates as written (default: moved to today)",
     )
     fixtures.set_defaults(run=_fixtures)
+
+    add_store_commands(commands)  # migrate, report
     return parser
 
 

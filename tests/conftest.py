@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from service.app import create_app
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.fixtures import Fixture, all_fixtures
 from service.settings import Settings
+
+# Test databases (a SQLite file per test, a PostgreSQL database per run): tests/databases.py
+pytest_plugins = ("tests.databases",)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -48,8 +52,10 @@ def make_settings(**overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def make_app(knowledge: Knowledge) -> Callable[..., FastAPI]:
+def make_app(knowledge: Knowledge, tmp_path: Path) -> Callable[..., FastAPI]:
     def factory(today: dt.date = TODAY, **settings: Any) -> FastAPI:
+        # A file, not :memory: (one connection shared by every request, and its transaction).
+        settings.setdefault("database_url", f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}")
         return create_app(make_settings(**settings), knowledge=knowledge, clock=lambda: today)
 
     return factory
@@ -60,10 +66,20 @@ def app(make_app: Callable[..., FastAPI]) -> FastAPI:
     return make_app()
 
 
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The app started (store migrated, advice recorder running), a client of it; then stopped."""
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
+        yield http
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with running(app) as http:
         yield http
 
 

@@ -12,7 +12,9 @@ from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
 ISSUER_EXAMPLES = re.findall(r"BACLOFEN_CDS_TRUSTED_ISSUERS='(\{.*?\})'", README, re.DOTALL)
-INLINE_EXAMPLES = re.findall(r"```json\n(\{.*?\})\n```", README, re.DOTALL)
+INLINE_EXAMPLES = [
+    block for block in re.findall(r"```json\n(\{.*?\})\n```", README, re.DOTALL) if "jwks" in block
+]
 
 
 def test_the_readme_has_the_sandbox_and_epic_examples() -> None:

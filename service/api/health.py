@@ -15,10 +15,12 @@ async def healthz() -> Response:
     return JsonResponse({"status": "ok"})
 
 
-@router.get("/readyz", summary="Readiness: knowledge loaded")
+@router.get("/readyz", summary="Readiness: knowledge loaded, store reachable")
 async def readyz(request: Request) -> Response:
     knowledge = getattr(request.app.state, "knowledge", None)
     checks = {"knowledge": "ok" if knowledge is not None else "not loaded"}
+    store = getattr(request.app.state, "store", None)
+    checks["store"] = await store.readiness() if store is not None else "not configured"
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "not ready", "checks": checks}
     if knowledge is not None:

@@ -25,6 +25,10 @@ async def invoke(service_id: str, request: Request) -> Response:
     caller = await authenticate(request)  # nor a body from a caller we do not trust
     body = await read_json(request, state.settings.max_body_bytes)
     result = await evaluator.evaluate(service_id, body, caller)
+    # Queued for the store, never awaited: a slow or absent database cannot delay the answer.
+    state.advice_recorder.record(
+        service_id, result.service.hook, result.hook_instance, result.response.cards
+    )
     duration_ms = (time.perf_counter() - started) * 1000
     # hookInstance, service, rule codes and timings only: never patient data or tokens.
     log.info(

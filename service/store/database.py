@@ -1,0 +1,147 @@
+"""The engine of the advice and feedback store: SQLite (aiosqlite) or PostgreSQL (asyncpg).
+
+One code path for both. The differences are confined here: connection options, and SQLite's
+transaction handling, which the Python driver gets wrong for our purposes (it never opens a
+transaction for DDL, so a migration interrupted half-way would leave half a schema). We take
+over ``BEGIN`` as SQLAlchemy's documentation recommends, so every transaction, DDL included,
+is atomic on both databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+# The driver each supported database runs on; a URL may name it or leave it out.
+_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+_BACKEND_ALIASES = {"postgres": "postgresql"}
+
+# Short enough that a caller waiting on an unreachable database gets its 503 quickly; long
+# enough for a PostgreSQL server under load.
+CONNECT_TIMEOUT_S = 5
+COMMAND_TIMEOUT_S = 15
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+# Execution option asking SQLite for the write lock when the transaction starts (migrations:
+# two processes starting at once must not both try to create the schema).
+SQLITE_IMMEDIATE = "baclofen_sqlite_immediate"
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached (down, refusing connections, or timing out)."""
+
+
+def async_url(url: str) -> URL:
+    """The URL with the async driver this service uses; ValueError for anything else."""
+    parsed = make_url(url)
+    backend, _, driver = parsed.drivername.partition("+")
+    backend = _BACKEND_ALIASES.get(backend, backend)
+    expected = _DRIVERS.get(backend)
+    if expected is None:
+        raise ValueError(f"unsupported database {backend!r}: use a sqlite:// or postgresql:// URL")
+    if driver and driver != expected:
+        raise ValueError(f"{backend} is used through {expected}, not {driver}")
+    return parsed.set(drivername=f"{backend}+{expected}")
+
+
+# PostgreSQL error classes that mean the server, not the statement, is the problem: connection
+# exceptions, insufficient resources (too many connections), operator intervention (shutdown,
+# restart in progress).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for failures that mean "the database is not there", as opposed to a defect."""
+    if isinstance(error, StoreUnavailable | OSError | TimeoutError):
+        return True
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+
+
+@asynccontextmanager
+async def unavailability_as_error() -> AsyncIterator[None]:
+    """Re-raise "the database is not there" as StoreUnavailable; defects pass unchanged."""
+    try:
+        yield
+    except StoreUnavailable:
+        raise
+    except Exception as error:
+        if is_unavailable(error):
+            # The driver's message can quote the URL; the type is enough to act on.
+            raise StoreUnavailable(type(error).__name__) from error
+        raise
+
+
+class Database:
+    """An async engine and its session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = async_url(url)
+        self.dialect = self.url.get_backend_name()
+        self.engine: AsyncEngine = create_async_engine(self.url, **_engine_options(self.url))
+        event.listen(self.engine.sync_engine, "handle_error", _connecting_failed)
+        if self.dialect == "sqlite":
+            _take_over_sqlite_transactions(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def describe(self) -> str:
+        """The URL without its password: safe for logs and error messages."""
+        return self.url.render_as_string(hide_password=True)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _connecting_failed(context: ExceptionContext) -> BaseException | None:
+    # Whatever stops a connection from being made (refused, timed out, "not accepting
+    # connections", bad credentials after a failover) means the database cannot be used now,
+    # and the drivers report these with unrelated exception classes.
+    if context.connection is None and not context.is_pre_ping:
+        return StoreUnavailable(type(context.original_exception).__name__)
+    return None
+
+
+def _engine_options(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "sqlite":
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    return {
+        # A pooled connection that died with a server restart is replaced, not handed out.
+        "pool_pre_ping": True,
+        "connect_args": {
+            "timeout": CONNECT_TIMEOUT_S,
+            "command_timeout": COMMAND_TIMEOUT_S,
+            "server_settings": {"application_name": "baclofen-cds"},
+        },
+    }
+
+
+def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own implicit BEGIN is switched off: the "begin" hook below emits it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers (analytics, readiness) go on while a writer holds the lock.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

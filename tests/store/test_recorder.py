@@ -1,0 +1,125 @@
+"""The advice recorder: every card written off the request path, or counted when it is not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from cds_hooks.response import Card, Coding, Indicator, Source
+from service.store import AdviceRecorder, Database, Store, StoreUnavailable
+from service.store.advice import IssuedAdvice
+from tests.store.helpers import T0, advice_count, issued, issued_cards
+
+
+def card(rule: str = "dose-above-max", indicator: str = "critical") -> Card:
+    return Card(
+        summary="A finding",
+        indicator=Indicator(indicator),
+        source=Source(label="test", topic=Coding(code=rule, system="http://example.org/rules")),
+    )
+
+
+class UnreachableStore(Store):
+    """A store whose database is down. (Real outages are exercised in tests/api.)"""
+
+    def __init__(self, tmp_path: Path) -> None:
+        super().__init__(Database(f"sqlite+aiosqlite:///{tmp_path / 'never-opened.sqlite3'}"))
+        self.attempts = 0
+
+    async def write_advice(self, rows: Sequence[IssuedAdvice]) -> None:
+        self.attempts += 1
+        raise StoreUnavailable("ConnectionRefusedError")
+
+
+async def test_every_card_is_recorded_with_its_context(store: Store) -> None:
+    written = advice_count("written")
+    recorder = AdviceRecorder(store, "2.3.0", clock=lambda: T0)
+    await recorder.start()
+    cards = [card("dose-above-max", "critical"), card("tablet-strength", "info")]
+    recorder.record("baclofen-order-sign", "order-sign", "hook-1", cards)
+    await recorder.stop()
+
+    common = {
+        "service": "baclofen-order-sign",
+        "hook": "order-sign",
+        "hook_instance": "hook-1",
+        "knowledge_version": "2.3.0",
+        "issued_at": T0,
+    }
+    assert await issued_cards(store.database) == [
+        {"card_uuid": cards[0].uuid, "rule": "dose-above-max", "indicator": "critical", **common},
+        {"card_uuid": cards[1].uuid, "rule": "tablet-strength", "indicator": "info", **common},
+    ]
+    assert advice_count("written") - written == 2
+
+
+async def test_a_full_queue_drops_and_counts_but_keeps_what_it_holds(store: Store) -> None:
+    dropped = advice_count("dropped")
+    recorder = AdviceRecorder(store, "v", capacity=1)
+    await recorder.start()
+    kept = card()
+    # No await in between: the writer cannot empty the queue, so the second call finds it full.
+    recorder.record("s", "order-sign", "h-1", [kept])
+    recorder.record("s", "order-sign", "h-2", [card(), card()])
+    assert advice_count("dropped") - dropped == 2
+    await recorder.stop()
+    assert [row["card_uuid"] for row in await issued_cards(store.database)] == [kept.uuid]
+
+
+async def test_a_recorder_that_is_not_running_counts_the_cards_dropped(store: Store) -> None:
+    dropped = advice_count("dropped")
+    AdviceRecorder(store, "v").record("s", "order-sign", "h", [card()])
+    assert advice_count("dropped") - dropped == 1
+
+
+async def test_an_unreachable_store_counts_the_cards_failed_after_retries(
+    tmp_path: Path,
+) -> None:
+    failed, written = advice_count("failed"), advice_count("written")
+    store = UnreachableStore(tmp_path)
+    recorder = AdviceRecorder(store, "v", retry_delays_s=(0.01, 0.01))
+    await recorder.start()
+    recorder.record("s", "order-sign", "h", [card(), card(), card()])
+    await recorder.flush()
+    assert store.attempts == 3
+    assert advice_count("failed") - failed == 3
+    assert advice_count("written") == written
+    await recorder.stop()
+
+
+async def test_stop_writes_everything_queued_first(store: Store) -> None:
+    recorder = AdviceRecorder(store, "v")
+    await recorder.start()
+    for call in range(50):
+        recorder.record("s", "order-sign", f"h-{call}", [card(), card(), card()])
+    await recorder.stop()
+    assert len(await issued_cards(store.database)) == 150
+
+
+async def test_stop_counts_what_it_could_not_write_in_time(tmp_path: Path) -> None:
+    failed = advice_count("failed")
+    recorder = AdviceRecorder(UnreachableStore(tmp_path), "v", retry_delays_s=(30.0,))
+    await recorder.start()
+    for call in range(5):
+        recorder.record("s", "order-sign", f"h-{call}", [card(), card()])
+    await recorder.stop(timeout_s=0.2)
+    assert advice_count("failed") - failed == 10
+
+
+async def test_cards_are_pending_until_written(store: Store) -> None:
+    recorder = AdviceRecorder(store, "v")
+    await recorder.start()
+    queued = card()
+    recorder.record("s", "order-sign", "h", [queued])
+    assert recorder.pending([queued.uuid, "other"]) == {queued.uuid}
+    await recorder.flush()
+    assert recorder.pending([queued.uuid]) == set()
+    await recorder.stop()
+
+
+async def test_a_batch_written_twice_is_stored_once(store: Store) -> None:
+    # The writer may retry a batch whose first attempt did commit (a lost reply).
+    rows = [issued("c-1"), issued("c-2")]
+    await store.write_advice(rows)
+    await store.write_advice(rows)
+    assert [row["card_uuid"] for row in await issued_cards(store.database)] == ["c-1", "c-2"]
