@@ -535,6 +535,7 @@ SPECS: list[Spec] = [
             medications=[it_pump(800, status="active", rid="mr-active")],
         ),
         {"intrathecal-discontinuation": "critical"},
+        taper=True,
     ),
     Spec(
         "47-no-birth-date",
@@ -659,6 +660,7 @@ SPECS: list[Spec] = [
         "new start 5 mg TID with eGFR 38",
         lambda: start(15, observations=[weight(75), egfr(38)]),
         {"renal-impairment": "warning", "titration-plan": "info"},
+        titration=True,
     ),
     Spec(
         "59-psychosis-resolved-no-card",
@@ -671,6 +673,67 @@ SPECS: list[Spec] = [
         ),
         {"titration-plan": "info"},
         ["contraindication-psychosis"],
+    ),
+    Spec(
+        "61-new-start-30-mg-day-titration",
+        "new start at 10 mg TID (30 mg/day): titrate from 5 mg TID",
+        lambda: start(30),
+        {"start-dose-high": "warning"},
+        titration=True,
+    ),
+    Spec(
+        "62-new-start-80-year-old-slow-titration",
+        "80-year-old, new start at 20 mg TID: slow titration",
+        lambda: start(60, patient_resource=adult(age=80), observations=[weight(66), egfr(72)]),
+        {"start-dose-high": "warning", "elderly": "info"},
+        titration=True,
+    ),
+    Spec(
+        "63-child-8-y-new-start",
+        "8-year-old, 26 kg, new start 5 mg TID: slow titration within the band",
+        lambda: child_start(8, 15, 26),
+        {"pediatric-caution": "warning", "titration-plan": "info"},
+        titration=True,
+    ),
+    Spec(
+        "64-stop-30-mg-day-at-70",
+        "70-year-old stops 30 mg/day: a taper of at least 21 days",
+        lambda: change(30, 30, status="stopped", days=200, patient_resource=adult(age=70)),
+        {"abrupt-discontinuation": "warning"},
+        taper=True,
+    ),
+    Spec(
+        "65-stop-80-mg-day",
+        "stop 80 mg/day (high dose): a taper of at least 21 days",
+        lambda: change(80, 80, medication=BACLOFEN_5, per_day=4, status="stopped", days=300),
+        {"abrupt-discontinuation": "warning"},
+        taper=True,
+    ),
+    Spec(
+        "66-pregnant-on-established-therapy",
+        "pregnancy recorded while on 30 mg/day: taper, do not stop",
+        lambda: change(
+            30,
+            30,
+            days=120,
+            patient_resource=adult(age=30, gender="female"),
+            conditions=[
+                condition(
+                    icd10="Z34.90",
+                    display="Encounter for supervision of normal pregnancy",
+                    onset_days_ago=40,
+                )
+            ],
+        ),
+        {"contraindication-pregnancy": "critical"},
+        taper=True,
+    ),
+    Spec(
+        "67-stop-60-mg-day-on-20-mg-tablets",
+        "stop 60 mg/day on 20 mg tablets: the taper uses 10 mg tablets",
+        lambda: change(60, 60, medication=BACLOFEN_20, status="cancelled", days=150),
+        {"abrupt-discontinuation": "warning"},
+        taper=True,
     ),
     Spec(
         "60-ibuprofen-only-order-select",

@@ -38,7 +38,10 @@ def long_taper(inp: RuleInput, from_daily: float) -> bool:
 
 
 def _substitution_note(schedule: Schedule) -> str:
-    return f" (in {schedule.product.label} tablets)" if schedule.substituted else ""
+    strength = schedule.product.strength_mg
+    if not schedule.substituted or strength is None:
+        return ""
+    return f" (as {number(strength)} mg tablets, which allow the 5 mg steps)"
 
 
 def titration_suggestion(
