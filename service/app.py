@@ -25,6 +25,7 @@ from service.api import (
     knowledge_pages,
     schedule_page,
 )
+from service.api import openapi as openapi_document
 from service.api.middleware import SecurityHeadersMiddleware
 from service.api.responses import error_response, internal_error_response
 from service.auth import install_authentication
@@ -101,6 +102,7 @@ def create_app(
 
     for module in (discovery, hooks, health, knowledge_pages, schedule_page, feedback, analytics):
         app.include_router(module.router)
+    openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json (issue 10)
 
     @app.exception_handler(CdsHooksError)
     async def cds_error(_: Request, error: CdsHooksError) -> Response:
