@@ -44,7 +44,8 @@ async def test_an_invalid_active_order_gets_its_card_without_the_change(
     """Was: a 500. Orders from prefetch are not validated, so the stopped copy of one whose
     medication coding is a string failed FHIR validation, and the exception escaped."""
     broken = f.med_request(status="active", rid="mr-a", authored_days_ago=200)
-    broken["medicationCodeableConcept"]["coding"] = "1e999"
+    # A new concept: the factories' concepts are shared constants.
+    broken["medicationCodeableConcept"] = {"coding": "1e999", "text": "baclofen 10 MG Oral Tablet"}
     other = f.med_request(f.BACLOFEN_20, status="active", rid="mr-b", authored_days_ago=30)
     request = f.hook_request(hook="patient-view", medications=[broken, other])
     response = await client.post(VIEW, json=request)
@@ -55,3 +56,15 @@ async def test_an_invalid_active_order_gets_its_card_without_the_change(
     offered = [r.get("id") for r in suggested_resources({"cards": duplicate})]
     assert "mr-a" not in offered
     assert NOT_OFFERED in duplicate[0]["detail"]
+
+
+async def test_a_dose_whose_daily_total_overflows_is_unverifiable(
+    client: httpx.AsyncClient,
+) -> None:
+    """Was: a 500. 1e308 mg three times a day is infinity mg/day, and rounding it for the
+    card's text raised OverflowError. Such a dose now gets the fail-loud card."""
+    request = f.hook_request([f.med_request(dosages=[f.dosage(1e308)])])
+    response = await client.post(SIGN, json=request)
+    assert response.status_code == 200, response.text
+    cards = {c["source"]["topic"]["code"]: c for c in response.json()["cards"]}
+    assert "too large" in cards["dose-unverifiable"]["summary"]
