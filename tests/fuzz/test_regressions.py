@@ -68,3 +68,49 @@ async def test_a_dose_whose_daily_total_overflows_is_unverifiable(
     assert response.status_code == 200, response.text
     cards = {c["source"]["topic"]["code"]: c for c in response.json()["cards"]}
     assert "too large" in cards["dose-unverifiable"]["summary"]
+
+
+DEAD = "http://127.0.0.1:9/fhir"  # nothing listens: every fetch is refused
+
+
+def without_lists(request: dict[str, Any]) -> dict[str, Any]:
+    """The request with only the Patient sent, its lists to fetch from a dead server."""
+    request["prefetch"] = {"patient": request["prefetch"]["patient"]}
+    request["fhirServer"] = DEAD
+    return request
+
+
+def rule_codes(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [card["source"]["topic"]["code"] for card in response.json()["cards"]]
+
+
+async def test_a_stop_with_its_history_unavailable_says_data_is_missing(
+    client: httpx.AsyncClient, scenario: Any
+) -> None:
+    """Was: no card at all (found by the soak, with the FHIR server dead). The stop rules need
+    the medication list, and the per-order data-missing rule does not run on a stop."""
+    response = await client.post(SIGN, json=without_lists(scenario("11")))
+    assert rule_codes(response) == ["data-missing"]
+    assert "the medication list" in response.text and "could not be obtained" in response.text
+
+
+async def test_a_chart_with_its_medication_list_unavailable_says_data_is_missing(
+    client: httpx.AsyncClient, scenario: Any
+) -> None:
+    """Was: no card at all: without the medication list no active order was found."""
+    response = await client.post(VIEW, json=without_lists(scenario("13")))
+    assert rule_codes(response) == ["data-missing"]
+
+
+async def test_missing_lists_stay_silent_when_nothing_could_have_been_checked(
+    client: httpx.AsyncClient, scenario: Any
+) -> None:
+    # No baclofen among the drafts: the lists would have fed no check.
+    assert rule_codes(await client.post(SIGN, json=without_lists(scenario("14")))) == []
+    # The medication list was read and holds no baclofen; only the problem list is missing.
+    request = scenario("13")
+    request["prefetch"]["medications"] = f.searchset([])
+    request["prefetch"].pop("conditions")
+    request["fhirServer"] = DEAD
+    assert rule_codes(await client.post(VIEW, json=request)) == []
