@@ -217,7 +217,8 @@ def mutated(draw: Draw, request: dict[str, Any], max_mutations: int = 4) -> dict
         if not places:
             break
         clinical = [p for p in places if _is_clinical(p) or _is_order(document, p)]
-        pool = clinical if clinical and draw(st.integers(0, 3)) else places
+        biased = bool(clinical) and draw(st.integers(0, 3)) > 0
+        pool = clinical if biased else places
         path = draw(st.sampled_from(pool))
         draw(st.sampled_from(MUTATIONS))(draw, document, path)
     return document
