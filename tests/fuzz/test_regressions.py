@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -114,3 +115,17 @@ async def test_missing_lists_stay_silent_when_nothing_could_have_been_checked(
     request["prefetch"].pop("conditions")
     request["fhirServer"] = DEAD
     assert rule_codes(await client.post(VIEW, json=request)) == []
+
+
+async def test_a_cut_from_an_absurd_dose_answers_at_once(client: httpx.AsyncClient) -> None:
+    """Was: a hang, found by a long fuzz run. The taper from 3e12 mg/day down to the new dose
+    in steps of 15 mg was built step by step, trillions of them, in the event loop."""
+    active = f.med_request(status="active", rid="mr-old", dosages=[f.dosage(1e12)])
+    draft = f.med_request(rid="mr-new", dosages=[f.dosage(10)], prior="mr-old")
+    request = f.hook_request([draft], medications=[active])
+    started = time.perf_counter()
+    response = await client.post(SIGN, json=request)
+    assert time.perf_counter() - started < 2
+    assert response.status_code == 200, response.text
+    labels = [s["label"] for c in response.json()["cards"] for s in c.get("suggestions", [])]
+    assert not any(label.startswith("Taper") for label in labels), labels
