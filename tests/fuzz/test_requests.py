@@ -70,7 +70,7 @@ def check_call(driver: Driver, call: Call) -> None:
 
 
 @settings(
-    max_examples=examples(150),
+    max_examples=examples(400),
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,  # one started app serves every example
