@@ -249,7 +249,15 @@ async def test_soak(tmp_path: Path) -> None:
         rss["after_run"] = server.rss_bytes()
         log = server.log
 
+    accepted = {
+        (item["card"], item["outcome"], instant(item["outcomeTimestamp"]))
+        for o in run.outcomes
+        if o.call.kind == "feedback" and o.status == 200
+        for item in o.call.feedback
+    }
+    lost = accepted - stored_feedback(database)
     result = figures(run, elapsed, rss)
+    result["feedback_items"] = {"answered_200": len(accepted), "missing_from_store": len(lost)}
     ARTIFACT.parent.mkdir(exist_ok=True)
     ARTIFACT.write_text(json.dumps(result, indent=2) + "\n")
     summary = json.dumps(result, indent=2)
@@ -260,14 +268,7 @@ async def test_soak(tmp_path: Path) -> None:
     assert not outage, f"{outage.most_common(10)}\n{summary}"
     assert result["phases"]["dead"]["requests"] and result["phases"]["back"]["requests"], summary
 
-    accepted = {
-        (item["card"], item["outcome"], instant(item["outcomeTimestamp"]))
-        for o in run.outcomes
-        if o.call.kind == "feedback" and o.status == 200
-        for item in o.call.feedback
-    }
     assert accepted, summary
-    lost = accepted - stored_feedback(database)
     assert not lost, f"{len(lost)} of {len(accepted)} feedback items lost, e.g. {sorted(lost)[:3]}"
 
     growth = rss["after_run"] / rss["after_warm_up"] - 1
