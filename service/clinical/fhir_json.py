@@ -11,22 +11,21 @@ from __future__ import annotations
 import calendar
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 JSON = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class CodingValue:
+class CodingValue(NamedTuple):
     system: str
     code: str
     display: str
 
 
 def as_dict(value: Any) -> JSON | None:
-    return value if isinstance(value, Mapping) else None
+    # JSON objects are dicts; checking for dict rather than Mapping keeps the hot path cheap.
+    return value if isinstance(value, dict) else None
 
 
 def dig(value: Any, *path: str) -> Any:
@@ -47,7 +46,7 @@ def as_list(value: Any) -> list[Any]:
 
 
 def as_str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    return value if isinstance(value, str) and value and not value.isspace() else None
 
 
 def as_number(value: Any) -> float | None:
@@ -74,15 +73,15 @@ def codings(concept: Any) -> tuple[CodingValue, ...]:
     raw = concept_dict.get("coding")
     items = as_list(raw) if raw is not None else ([concept_dict] if "code" in concept_dict else [])
     result = []
-    for item in items:
-        coding = as_dict(item)
-        if coding is None:
+    for coding in items:
+        if not isinstance(coding, dict):
             continue
+        system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
         result.append(
             CodingValue(
-                system=(as_str(coding.get("system")) or "").strip(),
-                code=(as_str(coding.get("code")) or "").strip(),
-                display=(as_str(coding.get("display")) or "").strip(),
+                system.strip() if isinstance(system, str) else "",
+                code.strip() if isinstance(code, str) else "",
+                display.strip() if isinstance(display, str) else "",
             )
         )
     return tuple(result)
