@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import traceback
 from collections.abc import AsyncIterator, Callable
@@ -18,6 +19,7 @@ from cds_hooks.errors import CdsHooksError, Issue
 from service import __version__, store
 from service.api import (
     analytics,
+    benchmark,
     discovery,
     feedback,
     health,
@@ -64,6 +66,11 @@ def create_app(
         # this function never needs to know about databases or HTTP clients.
         for start in app.state.on_startup:
             await start()
+        # Everything loaded so far (knowledge, FHIR models, routes) lives as long as the
+        # process: moved out of the collector's reach, a full collection takes microseconds
+        # instead of about 80 ms, which otherwise stalled one request in twenty.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -101,6 +108,8 @@ def create_app(
 
     for module in (discovery, hooks, health, knowledge_pages, schedule_page, feedback, analytics):
         app.include_router(module.router)
+    if settings.benchmark_floor:
+        app.include_router(benchmark.router)
 
     @app.exception_handler(CdsHooksError)
     async def cds_error(_: Request, error: CdsHooksError) -> Response:

@@ -89,11 +89,14 @@ def codings(concept: Any) -> tuple[CodingValue, ...]:
 
 def concept_texts(concept: Any) -> tuple[str, ...]:
     """Every human-readable text of a CodeableConcept: ``text`` and the displays."""
-    concept_dict = as_dict(concept)
-    if concept_dict is None:
+    if not isinstance(concept, dict):
         return ()
-    texts = [t for t in [as_str(concept_dict.get("text"))] if t]
-    texts += [c.display for c in codings(concept_dict) if c.display]
+    text = as_str(concept.get("text"))
+    texts = [text.strip()] if text else []
+    for coding in as_list(concept.get("coding")):
+        display = coding.get("display") if isinstance(coding, dict) else None
+        if isinstance(display, str) and display.strip():
+            texts.append(display.strip())
     return tuple(texts)
 
 
@@ -116,12 +119,14 @@ def codes_in(concept: Any, systems: frozenset[str] | set[str] | tuple[str, ...])
 
 def status_code(concept: Any) -> str | None:
     """The code of a status CodeableConcept (``clinicalStatus``), lower-cased."""
-    for coding in codings(concept):
-        if coding.code:
-            return coding.code.lower()
-    concept_dict = as_dict(concept)
-    text = as_str(concept_dict.get("text")) if concept_dict is not None else None
-    return text.lower() if text else None
+    if not isinstance(concept, dict):
+        return None
+    for coding in as_list(concept.get("coding")):
+        code = coding.get("code") if isinstance(coding, dict) else None
+        if isinstance(code, str) and code.strip():
+            return code.strip().lower()
+    text = as_str(concept.get("text"))
+    return text.strip().lower() if text else None
 
 
 def parse_date(value: Any, *, latest: bool = False) -> date | None:
