@@ -84,39 +84,27 @@ class PhraseIndex:
 
 @dataclass(frozen=True)
 class CompiledValueSet:
+    """A value set's codes, normalised; its words are matched by ``Knowledge.condition_words``
+    and its ICD-10-CM prefixes looked up through ``Knowledge.icd_index``."""
+
     name: str
     scope: str
     icd_prefixes: tuple[str, ...]
     icd_exclude: tuple[str, ...]
     icd_history: tuple[str, ...]
     snomed: frozenset[str]
-    words: re.Pattern[str] | None
     exclude_words: re.Pattern[str] | None
-
-    def matches_icd(self, code: str) -> bool:
-        normal = normalise_icd(code)
-        if any(normal.startswith(prefix) for prefix in self.icd_exclude):
-            return False
-        return any(normal.startswith(prefix) for prefix in self.icd_prefixes)
-
-    def icd_is_history(self, code: str) -> bool:
-        normal = normalise_icd(code)
-        return any(normal.startswith(prefix) for prefix in self.icd_history)
-
-    def matches_text(self, text: str) -> bool:
-        if self.words is None or not self.words.search(text):
-            return False
-        return not (self.exclude_words is not None and self.exclude_words.search(text))
 
 
 @dataclass(frozen=True)
 class CompiledDrugClass:
+    """An interacting class's codes; its names are matched by ``Knowledge.drug_class_words``."""
+
     name: str
     rule: str
     atc_prefixes: tuple[str, ...]
     atc_exclude: tuple[str, ...]
     rxnorm: frozenset[str]
-    names: re.Pattern[str]
 
     def matches_atc(self, code: str) -> bool:
         upper = code.strip().upper()
@@ -315,21 +303,17 @@ def _compile_value_set(name: str, data: ValueSetData) -> CompiledValueSet:
         icd_exclude=tuple(normalise_icd(c) for c in data.exclude_icd10cm),
         icd_history=tuple(normalise_icd(c) for c in data.history_icd10cm),
         snomed=frozenset(data.snomed),
-        words=word_pattern(data.words),
         exclude_words=word_pattern(data.exclude_words),
     )
 
 
 def _compile_drug_class(name: str, data: DrugClassData) -> CompiledDrugClass:
-    names = word_pattern(data.names)
-    assert names is not None  # the schema requires at least one name
     return CompiledDrugClass(
         name=name,
         rule=data.rule,
         atc_prefixes=tuple(p.upper() for p in data.atc_prefixes),
         atc_exclude=tuple(p.upper() for p in data.atc_exclude),
         rxnorm=frozenset(data.rxnorm),
-        names=names,
     )
 
 
