@@ -90,32 +90,39 @@ async def test_every_family_counts_a_scenario(
         text, after = await scrape(http)
     assert sorted(handler.paths) == ["/fhir/AllergyIntolerance", "/fhir/Condition"]
 
-    def grew(name: str, by: float | None = None, **labels: str) -> bool:
+    def grew(name: str, *, by: float | None = None, **labels: str) -> bool:
         change = value(after, name, **labels) - value(before, name, **labels)
         return change == by if by is not None else change > 0
 
-    sign = {"service": "baclofen-order-sign"}
+    sign = "baclofen-order-sign"
     # Two answered calls: the fetching app's and the unstarted one's.
     assert grew(
-        "baclofen_cds_requests_total", 2, route=HOOK_ROUTE, hook="order-sign", status="200", **sign
+        "baclofen_cds_requests_total",
+        by=2,
+        route=HOOK_ROUTE,
+        hook="order-sign",
+        status="200",
+        service=sign,
     )
-    assert grew("baclofen_cds_request_seconds_count", route=HOOK_ROUTE, **sign)
-    assert grew("baclofen_cds_evaluation_seconds_count", 2, **sign)
+    assert grew("baclofen_cds_request_seconds_count", route=HOOK_ROUTE, service=sign)
+    assert grew("baclofen_cds_evaluation_seconds_count", by=2, service=sign)
     by_rule = {(card["source"]["topic"]["code"], card["indicator"]) for card in cards}
     for rule, indicator in by_rule:
-        assert grew("baclofen_cds_cards_total", rule=rule, indicator=indicator, **sign)
-    assert grew("baclofen_cds_fhir_fetches_total", 1, resource="Condition", outcome="ok")
+        assert grew("baclofen_cds_cards_total", rule=rule, indicator=indicator, service=sign)
+    assert grew("baclofen_cds_fhir_fetches_total", by=1, resource="Condition", outcome="ok")
     assert grew(
-        "baclofen_cds_fhir_fetches_total", 1, resource="AllergyIntolerance", outcome="http-404"
+        "baclofen_cds_fhir_fetches_total", by=1, resource="AllergyIntolerance", outcome="http-404"
     )
-    assert grew("baclofen_cds_fhir_fetch_seconds_count", 1, resource="Condition")
-    assert grew("baclofen_cds_jwt_rejections_total", 1, reason="missing-token")
-    assert grew("baclofen_cds_feedback_total", 1, outcome="overridden", stored="true", **sign)
-    assert grew("baclofen_cds_advice_records_total", len(cards), result="written")
+    assert grew("baclofen_cds_fhir_fetch_seconds_count", by=1, resource="Condition")
+    assert grew("baclofen_cds_jwt_rejections_total", by=1, reason="missing-token")
+    assert grew(
+        "baclofen_cds_feedback_total", by=1, outcome="overridden", stored="true", service=sign
+    )
+    assert grew("baclofen_cds_advice_records_total", by=len(cards), result="written")
     assert grew("baclofen_cds_advice_records_total", result="dropped")
     # An unknown service id is counted under its route, never as a label value of its own.
     assert grew(
-        "baclofen_cds_requests_total", 1, route=HOOK_ROUTE, service="", hook="", status="404"
+        "baclofen_cds_requests_total", by=1, route=HOOK_ROUTE, service="", hook="", status="404"
     )
     assert "no-such-service" not in text
     assert hook_instance not in text and "pat-1" not in text
