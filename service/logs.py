@@ -14,7 +14,9 @@ from typing import Any
 
 import orjson
 
-_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "taskName"}
+# uvicorn's color_message repeats the message with terminal colour codes.
+_LEFT_OUT = {"message", "asctime", "taskName", "color_message"}
+_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | _LEFT_OUT
 
 # The id of the HTTP request being served (service.api.access sets it), so that every line a
 # request causes (a JWT refusal, a failed FHIR fetch) can be joined to its access line.
