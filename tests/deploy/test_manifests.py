@@ -29,6 +29,7 @@ KUBERNETES = ROOT / "deploy" / "kubernetes"
 COMPOSE = ROOT / "deploy" / "compose.yaml"
 KUBERNETES_VERSION = "1.33.0"  # the oldest release still supported upstream (2026)
 NAME = "baclofen-cds"
+RESOURCE_FILES = sorted(p for p in KUBERNETES.glob("*.yaml") if p.name != "kustomization.yaml")
 
 
 def documents(path: Path) -> Iterator[dict[str, Any]]:
@@ -38,9 +39,7 @@ def documents(path: Path) -> Iterator[dict[str, Any]]:
 def manifests() -> dict[str, dict[str, Any]]:
     """kind -> the one resource of that kind (kustomization.yaml aside)."""
     found: dict[str, dict[str, Any]] = {}
-    for path in sorted(KUBERNETES.glob("*.yaml")):
-        if path.name == "kustomization.yaml":
-            continue
+    for path in RESOURCE_FILES:
         for doc in documents(path):
             assert doc["kind"] not in found, f"two {doc['kind']}s"
             found[doc["kind"]] = doc
@@ -57,10 +56,8 @@ def setting_names() -> set[str]:
     return {f"BACLOFEN_CDS_{name.upper()}" for name in Settings.model_fields}
 
 
-@pytest.mark.parametrize("path", sorted(KUBERNETES.glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", RESOURCE_FILES, ids=lambda p: p.name)
 def test_every_manifest_is_valid_for_the_kubernetes_api(path: Path) -> None:
-    if path.name == "kustomization.yaml":
-        pytest.skip("kustomize's own file, not a Kubernetes resource")
     for doc in documents(path):
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
 
