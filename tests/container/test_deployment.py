@@ -7,8 +7,6 @@ Run by scripts/container-check like test_image.py; skipped elsewhere.
 from __future__ import annotations
 
 import json
-import sys
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -16,14 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import load_scenario
-from tests.container.test_image import (
-    ENABLED,
-    IMAGE,
-    Running,
-    free_port,
-    podman,
-    wait_until_healthy,
-)
+from tests.container.test_image import ENABLED, Running, podman, started
 
 pytestmark = pytest.mark.skipif(
     not ENABLED,
@@ -38,30 +29,19 @@ CALLS = 8
 
 @pytest.fixture
 def deployed(postgres_url: str) -> Iterator[Running]:
-    port = free_port()
-    name = f"baclofen-cds-deploy-{uuid.uuid4().hex[:8]}"
-    podman(
-        "run", "--detach", "--name", name, "--network=host",
+    with started(
         # deploy/kubernetes/deployment.yaml's security context and volumes, in podman's words
         "--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,size=64m",
         "--user", "10001:10001", "--cap-drop", "ALL",
         "--security-opt", "no-new-privileges",
-        "--env", "BACLOFEN_CDS_HOST=127.0.0.1",
-        "--env", f"BACLOFEN_CDS_PORT={port}",
         "--env", "BACLOFEN_CDS_WORKERS=2",
         "--env", f"BACLOFEN_CDS_DATABASE_URL={postgres_url}",
         "--env", f"BACLOFEN_CDS_REDIS_URL={REDIS_URL}",
         "--env", "BACLOFEN_CDS_AUTH_REQUIRED=false",
         "--env", "BACLOFEN_CDS_TODAY=2026-11-23",
-        IMAGE,
-    )  # fmt: skip
-    running = Running(name=name, base_url=f"http://127.0.0.1:{port}")
-    try:
-        wait_until_healthy(running)
+        prefix="baclofen-cds-deploy",
+    ) as running:  # fmt: skip
         yield running
-    finally:
-        sys.stderr.write(f"--- logs of {name}\n{running.logs()}\n")
-        podman("rm", "--force", "--time", "10", name, check=False)
 
 
 def test_serves_on_a_read_only_root_with_two_workers_and_stops_cleanly(
