@@ -71,6 +71,7 @@ def test_serves_on_a_read_only_root_with_two_workers_and_stops_cleanly(
     listing = podman("exec", deployed.name, "ls", "/tmp").stdout.split()
     assert [entry for entry in listing if entry.startswith("baclofen-cds-metrics-")] != []
     assert podman("exec", deployed.name, "touch", "/data/x", check=False).returncode != 0
+    podman("exec", deployed.name, "sleep", "0")  # the Deployment's preStop command exists
 
     podman("stop", "--time", "40", deployed.name, timeout=60)
     state = json.loads(podman("inspect", "--format", "{{json .State}}", deployed.name).stdout)
