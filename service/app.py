@@ -25,8 +25,10 @@ from service.api import (
     health,
     hooks,
     knowledge_pages,
+    metrics_endpoint,
     schedule_page,
 )
+from service.api.access import AccessMiddleware
 from service.api.middleware import SecurityHeadersMiddleware
 from service.api.responses import error_response, internal_error_response
 from service.auth import install_authentication
@@ -74,6 +76,7 @@ def create_app(
         try:
             yield
         finally:
+            app.state.shutting_down = True  # /readyz answers 503 from here on
             for stop in reversed(app.state.on_shutdown):
                 await stop()
 
@@ -87,6 +90,7 @@ def create_app(
     )
     app.state.on_startup = []  # async callables run in order at start-up
     app.state.on_shutdown = []  # async callables run in reverse order at shutdown
+    app.state.shutting_down = False
     # Missing prefetch is fetched from the caller's FHIR server with one pooled client.
     if fetcher_factory is None:
         fetcher_factory = fetcher_factory_for(settings)
@@ -105,9 +109,11 @@ def create_app(
     store.install(app.state)  # app.state.store, app.state.advice_recorder
 
     install_authentication(app, settings)
+    metrics_endpoint.install(app.state)
 
     for module in (discovery, hooks, health, knowledge_pages, schedule_page, feedback, analytics):
         app.include_router(module.router)
+    app.include_router(metrics_endpoint.router)
     if settings.benchmark_floor:
         app.include_router(benchmark.router)
 
@@ -150,6 +156,8 @@ def create_app(
             allow_credentials="*" not in settings.cors_origins,
             max_age=600,
         )
-    # Added last, so outermost: CORS preflight answers get the security headers too.
+    # Added after CORS, so outside it: CORS preflight answers get the security headers too.
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost: the access line and request metrics see every answer and its whole duration.
+    app.add_middleware(AccessMiddleware)
     return app
