@@ -187,6 +187,25 @@ class TokenPool:
         return path
 
 
+def warm_up(server: Server, signer: Signer, body: Path, name: str, calls: int = 20) -> int:
+    """Call the workload ``calls`` times; the number of cards it answers with."""
+    path = f"/cds-services/{SERVICES[name]}"
+    counts = set()
+    for token in signer.tokens(server.base + path, calls):
+        response = httpx.post(
+            server.base + path,
+            content=body.read_bytes(),
+            timeout=30,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"{name}: HTTP {response.status_code} during the warm-up")
+        counts.add(len(response.json()["cards"]))
+    if len(counts) != 1 or (name != "no-baclofen") != (counts != {0}):
+        raise RuntimeError(f"{name}: unexpected answers during the warm-up: {sorted(counts)} cards")
+    return counts.pop()
+
+
 def run_workload(
     server: Server, pool: TokenPool, name: str, body: Path, concurrency: int, seconds: float
 ) -> dict[str, Any]:
@@ -227,18 +246,11 @@ def main() -> int:
         for workers in args.workers:
             server = Server(workers, signer, workdir)
             try:
-                for name in args.workloads:  # warm-up: imports, caches, the database file
-                    path = f"/cds-services/{SERVICES[name]}"
-                    for token in signer.tokens(server.base + path, 20):
-                        httpx.post(
-                            server.base + path,
-                            content=bodies[name].read_bytes(),
-                            timeout=30,
-                            headers={
-                                "Authorization": f"Bearer {token}",
-                                "Content-Type": "application/json",
-                            },
-                        )
+                # Warm-up (imports, caches, the database file), and a check that what is
+                # measured is the real answer: a 401 or an empty answer would be fast and wrong.
+                cards = {
+                    name: warm_up(server, signer, bodies[name], name) for name in args.workloads
+                }
                 for concurrency in args.concurrency:
                     floors = {}
                     for name in args.workloads:
@@ -259,6 +271,7 @@ def main() -> int:
                                 "workers": workers,
                                 "concurrency": concurrency,
                                 "workload": name,
+                                "cards": cards[name],
                                 "result": result,
                                 "floor": floors[name],
                             }
@@ -270,7 +283,15 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"duration_s": args.duration, "rows": rows}, indent=2) + "\n")
     print(f"\nwritten to {out}")
+    failed = [row for row in rows if _errors(row["result"]) or _errors(row["floor"])]
+    if failed:
+        print(f"{len(failed)} runs had failed requests: the numbers are not valid", file=sys.stderr)
+        return 1
     return 0
+
+
+def _errors(result: dict[str, Any]) -> int:
+    return int(result["status_errors"]) + int(result["socket_errors"])
 
 
 def _print_row(row: dict[str, Any]) -> None:
@@ -281,7 +302,7 @@ def _print_row(row: dict[str, Any]) -> None:
         f"{result['rps']:8.0f} req/s ({share:5.0%} of floor {floor['rps']:6.0f})  "
         f"p50 {result['p50_us'] / 1000:6.2f} ms  p95 {result['p95_us'] / 1000:6.2f} ms  "
         f"p99 {result['p99_us'] / 1000:6.2f} ms  (floor p50 {floor['p50_us'] / 1000:5.2f} ms)  "
-        f"errors {result['status_errors'] + result['socket_errors']}",
+        f"errors {_errors(result)}",
         flush=True,
     )
 

@@ -90,6 +90,23 @@ def _patient_record(medications: int, conditions: int, observations: int) -> dic
     }
 
 
+def _order_sign(record: dict[str, Any]) -> dict[str, Any]:
+    draft = med_request(BACLOFEN_10, [dosage(15)], prior="mr-active", rid="mr-draft")
+    return hook_request(
+        [draft],
+        medications=record["medications"],
+        conditions=record["conditions"],
+        observations=record["observations"],
+    )
+
+
+def scaled(factor: int) -> dict[str, Any]:
+    """The typical order-sign with ``factor`` times its records: for the growth measurement."""
+    return _order_sign(
+        _patient_record(medications=12 * factor, conditions=20 * factor, observations=25 * factor)
+    )
+
+
 def build(name: str) -> dict[str, Any]:
     if name == "typical":
         record = _patient_record(medications=12, conditions=20, observations=25)
@@ -116,13 +133,7 @@ def build(name: str) -> dict[str, Any]:
         )
     else:
         raise KeyError(name)
-    draft = med_request(BACLOFEN_10, [dosage(15)], prior="mr-active", rid="mr-draft")
-    return hook_request(
-        [draft],
-        medications=record["medications"],
-        conditions=record["conditions"],
-        observations=record["observations"],
-    )
+    return _order_sign(record)
 
 
 def resource_count(request: dict[str, Any]) -> int:
