@@ -12,8 +12,12 @@ reason is never sent to the caller: a 401 that explains itself teaches an attack
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -144,6 +148,22 @@ def _normal_url(url: str) -> tuple[str, str, int | None, str, str]:
     return (scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/"), parts.query)
 
 
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
+
+
+def _unverified_segment(segment: str) -> dict[str, Any]:
+    """A JSON object from a base64url token segment, or ``malformed``."""
+    if not _BASE64URL.match(segment):
+        raise TokenRejected("malformed")
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, binascii.Error):
+        raise TokenRejected("malformed") from None
+    if not isinstance(decoded, dict):
+        raise TokenRejected("malformed")
+    return decoded
+
+
 class JwtVerifier:
     def __init__(
         self,
@@ -177,12 +197,11 @@ class JwtVerifier:
         """The verified token, if it was signed by a trusted issuer for ``audience``."""
         if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
             raise TokenRejected("malformed")
-        try:
-            header = jwt.get_unverified_header(token)
-            # Read before the signature is checked only to learn whose key to check it with.
-            unverified = self._decoder.decode(token, options={"verify_signature": False})
-        except PyJWTError:
-            raise TokenRejected("malformed") from None
+        # Read before the signature is checked only to learn whose key to check it with; PyJWT
+        # parses the token again, strictly, when it verifies the signature.
+        header_segment, payload_segment, _ = token.split(".")
+        header = _unverified_segment(header_segment)
+        unverified = _unverified_segment(payload_segment)
 
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in SIGNING_ALGORITHMS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import traceback
 from collections.abc import AsyncIterator, Callable
@@ -18,14 +19,17 @@ from cds_hooks.errors import CdsHooksError, Issue
 from service import __version__, store
 from service.api import (
     analytics,
+    benchmark,
     discovery,
     feedback,
     health,
     hooks,
     knowledge_pages,
+    metrics_endpoint,
     schedule_page,
 )
 from service.api import openapi as openapi_document
+from service.api.access import AccessMiddleware
 from service.api.middleware import SecurityHeadersMiddleware
 from service.api.responses import error_response, internal_error_response
 from service.auth import install_authentication
@@ -65,9 +69,15 @@ def create_app(
         # this function never needs to know about databases or HTTP clients.
         for start in app.state.on_startup:
             await start()
+        # Everything loaded so far (knowledge, FHIR models, routes) lives as long as the
+        # process: moved out of the collector's reach, a full collection takes microseconds
+        # instead of about 80 ms, which otherwise stalled one request in twenty.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            app.state.shutting_down = True  # /readyz answers 503 from here on
             for stop in reversed(app.state.on_shutdown):
                 await stop()
 
@@ -81,6 +91,7 @@ def create_app(
     )
     app.state.on_startup = []  # async callables run in order at start-up
     app.state.on_shutdown = []  # async callables run in reverse order at shutdown
+    app.state.shutting_down = False
     # Missing prefetch is fetched from the caller's FHIR server with one pooled client.
     if fetcher_factory is None:
         fetcher_factory = fetcher_factory_for(settings)
@@ -99,9 +110,13 @@ def create_app(
     store.install(app.state)  # app.state.store, app.state.advice_recorder
 
     install_authentication(app, settings)
+    metrics_endpoint.install(app.state)
 
     for module in (discovery, hooks, health, knowledge_pages, schedule_page, feedback, analytics):
         app.include_router(module.router)
+    app.include_router(metrics_endpoint.router)
+    if settings.benchmark_floor:
+        app.include_router(benchmark.router)
     openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json (issue 10)
 
     @app.exception_handler(CdsHooksError)
@@ -143,6 +158,8 @@ def create_app(
             allow_credentials="*" not in settings.cors_origins,
             max_age=600,
         )
-    # Added last, so outermost: CORS preflight answers get the security headers too.
+    # Added after CORS, so outside it: CORS preflight answers get the security headers too.
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost: the access line and request metrics see every answer and its whole duration.
+    app.add_middleware(AccessMiddleware)
     return app

@@ -16,6 +16,7 @@ from typing import Any
 
 from cds_hooks.errors import CdsHooksError
 from service.caller import Caller
+from service.serving import GRACEFUL_SHUTDOWN_S, worker_metrics_directory
 from service.settings import Settings
 from service.store_cli import add_commands as add_store_commands
 
@@ -42,16 +43,21 @@ def _serve(args: argparse.Namespace) -> int:
         logging.getLogger("baclofen_cds").warning(
             "authentication is OFF (BACLOFEN_CDS_AUTH_REQUIRED=false): for local development only"
         )
-    uvicorn.run(
-        "service.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        timeout_graceful_shutdown=20,
-        proxy_headers=True,
-        server_header=False,
-    )
+    # Workers are separate processes: their metrics are summed through files (prometheus-client's
+    # multiprocess mode), in a directory that must be new for each start of the server.
+    with worker_metrics_directory(workers):
+        uvicorn.run(
+            "service.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            # In-flight calls get this long to finish after SIGTERM (orchestrators wait 30 s
+            # before SIGKILL by default); then the advice recorder drains (service.store).
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            proxy_headers=True,
+            server_header=False,
+        )
     return 0
 
 

@@ -7,7 +7,6 @@ Anything else that fails FHIR R4 validation is a 400 naming the element.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -26,24 +25,33 @@ def _path(base: str, location: tuple[Any, ...]) -> str:
     return text
 
 
-def _repair(resource: dict[str, Any]) -> None:
-    if resource.get("resourceType") == "MedicationRequest":
-        if not resource.get("intent"):
-            resource["intent"] = "order"
-        if isinstance(resource.get("category"), dict):
-            resource["category"] = [resource["category"]]
+def _repaired(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource, or a repaired shallow copy (the caller's JSON is never modified)."""
+    if resource.get("resourceType") != "MedicationRequest":
+        return resource
+    missing_intent = not resource.get("intent")
+    category_object = isinstance(resource.get("category"), dict)
+    if not (missing_intent or category_object):
+        return resource
+    repaired = dict(resource)
+    if missing_intent:
+        repaired["intent"] = "order"
+    if category_object:
+        repaired["category"] = [resource["category"]]
+    return repaired
 
 
 def normalise_draft_orders(value: Any, field: str = "context.draftOrders") -> dict[str, Any]:
     """A repaired copy of the draft orders Bundle; 400 when it is not valid FHIR R4."""
     if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
         raise bad_request(f"{field} must be a FHIR Bundle", field)
-    bundle = copy.deepcopy(value)
+    bundle = dict(value)  # shallow: only what is repaired is copied
     if not bundle.get("type"):
         bundle["type"] = "collection"
     entries = bundle.get("entry", [])
     if not isinstance(entries, list):
         raise bad_request(f"{field}.entry must be a list", f"{field}.entry")
+    entries = bundle["entry"] = [dict(e) if isinstance(e, dict) else e for e in entries]
     issues: list[Issue] = []
     for index, entry in enumerate(entries):
         where = f"{field}.entry[{index}].resource"
@@ -57,7 +65,7 @@ def normalise_draft_orders(value: Any, field: str = "context.draftOrders") -> di
                 Issue(f"{where}.resourceType is required", "required", expression=(where,))
             )
             continue
-        _repair(resource)
+        resource = entry["resource"] = _repaired(resource)
         if resource_type in _TOLERATED_LEGACY:
             continue
         try:

@@ -6,6 +6,9 @@ redirect of the call. GETs are retried once, after a short random pause, on conn
 and 502/503/504. Redirects are followed only to URLs under the same base, so the token never
 travels elsewhere. Failures become ``FetchError`` reasons a clinician can read; URLs, tokens
 and response bodies never appear in them or in logs.
+
+Every read is counted in ``baclofen_cds_fhir_fetches_total`` by resource type and outcome, and
+timed in ``baclofen_cds_fhir_fetch_seconds``.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import socket
 import ssl
+import time
 from typing import Any
 from urllib.parse import urljoin
 
@@ -24,6 +29,7 @@ import orjson
 from cds_hooks.fetch import FetchError
 from service import __version__
 from service.fhir_servers import FhirBase, NotPermittedError
+from service.metrics import FHIR_FETCH_SECONDS, FHIR_FETCHES
 
 log = logging.getLogger("baclofen_cds.fhir")
 
@@ -38,6 +44,29 @@ RETRY_PAUSE_S = (0.05, 0.25)
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Errors after which the same GET may succeed: the connection, not the server's answer, failed.
 _RETRYABLE = (httpx.NetworkError, httpx.RemoteProtocolError)
+_RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
+_STATUSES_NAMED = frozenset({401, 403, 404, 429})
+
+
+class FhirFetchError(FetchError):
+    """A ``FetchError`` that also names its kind in a word fit for a metric label."""
+
+    def __init__(self, reason: str, outcome: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+
+
+def status_outcome(status: int) -> str:
+    """``http-401`` for the statuses an operator acts on, else the class (``http-5xx``)."""
+    return f"http-{status}" if status in _STATUSES_NAMED else f"http-{status // 100}xx"
+
+
+def resource_label(url: str) -> str:
+    """The resource type a query asks for; ``page`` for a next-page link the server gave."""
+    if "://" in url:
+        return "page"
+    first = url.split("?", 1)[0].strip("/").split("/", 1)[0]
+    return first if _RESOURCE_TYPE.fullmatch(first) else "other"
 
 
 def _retry_pause() -> float:
@@ -105,44 +134,58 @@ class FhirFetcher:
         return f"FhirFetcher(host={self._base.host!r})"
 
     async def fetch(self, url: str) -> dict[str, Any]:
+        resource = resource_label(url)
+        started = time.perf_counter()
+        outcome = "error"  # cancelled, or a defect
         try:
-            return await self._fetch(url)
+            answer = await self._fetch(url)
+            outcome = "ok"
+            return answer
         except FetchError as error:
+            outcome = error.outcome if isinstance(error, FhirFetchError) else "invalid-answer"
             log.warning(
-                "FHIR fetch failed", extra={"reason": error.reason, "fhir_host": self._base.host}
+                "FHIR fetch failed",
+                extra={"reason": error.reason, "outcome": outcome, "fhir_host": self._base.host},
             )
             raise
+        finally:
+            FHIR_FETCHES.labels(resource=resource, outcome=outcome).inc()
+            FHIR_FETCH_SECONDS.labels(resource=resource).observe(time.perf_counter() - started)
 
     async def _fetch(self, url: str) -> dict[str, Any]:
         try:
             target = self._base.resolve(url)
         except NotPermittedError:
-            raise FetchError("the FHIR server linked to a URL outside its base URL") from None
+            raise FhirFetchError(
+                "the FHIR server linked to a URL outside its base URL", "not-permitted"
+            ) from None
         try:
             async with asyncio.timeout_at(self._deadline):
                 return await self._get_with_retry(target)
         except (TimeoutError, httpx.TimeoutException):
-            raise FetchError(f"timed out after {self._budget_s:g} s") from None
+            raise FhirFetchError(f"timed out after {self._budget_s:g} s", "timeout") from None
 
     async def _get_with_retry(self, url: str) -> dict[str, Any]:
-        failure = FetchError("no attempt was made")
+        failure = FhirFetchError("no attempt was made", "error")
         for attempt in range(2):
             if attempt:
                 await asyncio.sleep(_retry_pause())
             try:
                 status, body = await self._get(url)
             except _RETRYABLE as error:
-                failure = FetchError(_transport_reason(error))
+                failure = FhirFetchError(_transport_reason(error), "connection")
                 continue
             except httpx.TimeoutException:
                 raise
             except httpx.HTTPError:
-                raise FetchError("the connection to the FHIR server failed") from None
+                raise FhirFetchError(
+                    "the connection to the FHIR server failed", "connection"
+                ) from None
             if status in RETRY_STATUSES:
-                failure = FetchError(f"FHIR server answered {status}")
+                failure = FhirFetchError(f"FHIR server answered {status}", status_outcome(status))
                 continue
             if status != 200:
-                raise FetchError(f"FHIR server answered {status}")
+                raise FhirFetchError(f"FHIR server answered {status}", status_outcome(status))
             return _json_object(body)
         raise failure
 
@@ -154,12 +197,14 @@ class FhirFetcher:
                     location = response.headers.get("location")
                     url = urljoin(url, location) if location else ""
                     if not self._base.contains(url):
-                        raise FetchError("the FHIR server redirected outside its base URL")
+                        raise FhirFetchError(
+                            "the FHIR server redirected outside its base URL", "not-permitted"
+                        )
                     continue
                 if response.status_code != 200:
                     return response.status_code, b""
                 return 200, await _read_capped(response)
-        raise FetchError("the FHIR server redirected too many times")
+        raise FhirFetchError("the FHIR server redirected too many times", "invalid-answer")
 
 
 async def _read_capped(response: httpx.Response) -> bytes:
@@ -167,7 +212,10 @@ async def _read_capped(response: httpx.Response) -> bytes:
     async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) > MAX_ANSWER_BYTES:
-            raise FetchError(f"the FHIR server's answer is larger than {MAX_ANSWER_BYTES >> 20} MB")
+            raise FhirFetchError(
+                f"the FHIR server's answer is larger than {MAX_ANSWER_BYTES >> 20} MB",
+                "invalid-answer",
+            )
     return bytes(body)
 
 
@@ -177,7 +225,9 @@ def _json_object(body: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         value = None
     if not isinstance(value, dict):
-        raise FetchError("the FHIR server answered with something that is not FHIR JSON")
+        raise FhirFetchError(
+            "the FHIR server answered with something that is not FHIR JSON", "invalid-answer"
+        )
     return value
 
 

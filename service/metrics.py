@@ -7,10 +7,18 @@ hookInstance or anything else unbounded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import get_args
+
 from prometheus_client import Counter, Histogram
+
+from cds_hooks.jwt import Reason
+from cds_hooks.response import Card
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
+# Counted by service.api.access for every HTTP request; service and hook are empty on routes
+# that name no service. The route is the template ("/cds-services/{service_id}"), never a path.
 REQUESTS = Counter(
     "baclofen_cds_requests_total",
     "HTTP requests answered, by route, service, hook and status code",
@@ -18,8 +26,8 @@ REQUESTS = Counter(
 )
 REQUEST_SECONDS = Histogram(
     "baclofen_cds_request_seconds",
-    "Time to answer a hook call, end to end inside the service",
-    ["service"],
+    "Time to answer an HTTP request, end to end inside the service, by route and service",
+    ["route", "service"],
     buckets=LATENCY_BUCKETS,
 )
 EVALUATION_SECONDS = Histogram(
@@ -33,15 +41,18 @@ CARDS = Counter(
     "Cards returned, by rule code and indicator",
     ["service", "rule", "indicator"],
 )
+# One FHIR read (a prefetch query or a next page, with its redirects and retry), by the
+# resource type queried ("page" for a next-page link) and outcome ("ok" or a failure kind:
+# service.fhir_client.OUTCOMES).
 FHIR_FETCHES = Counter(
     "baclofen_cds_fhir_fetches_total",
-    "FHIR reads made to complete prefetch, by prefetch key and outcome",
-    ["key", "outcome"],
+    "FHIR reads made to complete prefetch, by resource type and outcome",
+    ["resource", "outcome"],
 )
 FHIR_FETCH_SECONDS = Histogram(
     "baclofen_cds_fhir_fetch_seconds",
-    "Time of one FHIR read (including pages and the retry)",
-    ["key"],
+    "Time of one FHIR read (including redirects and the retry), by resource type",
+    ["resource"],
     buckets=LATENCY_BUCKETS,
 )
 JWT_REJECTIONS = Counter(
@@ -59,3 +70,23 @@ ADVICE_RECORDING = Counter(
     "Issued cards handed to the advice recorder, by result (written, dropped, failed)",
     ["result"],
 )
+
+
+def count_evaluation(service: str, seconds: float, cards: Iterable[Card]) -> None:
+    """A hook call's clinical evaluation: its time and the cards it produced."""
+    EVALUATION_SECONDS.labels(service=service).observe(seconds)
+    for card in cards:
+        rule = card.source.topic.code if card.source.topic is not None else ""
+        CARDS.labels(service=service, rule=rule, indicator=card.indicator.value).inc()
+
+
+def _start_at_zero() -> None:
+    # Series that exist before their first event: an alert on increase() or rate() needs the
+    # zero to compare with, and a dashboard shows 0 rather than "no data".
+    for result in ("written", "dropped", "failed"):
+        ADVICE_RECORDING.labels(result=result)
+    for reason in get_args(Reason):
+        JWT_REJECTIONS.labels(reason=reason)
+
+
+_start_at_zero()

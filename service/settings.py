@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # Pins the clinical clock to a date. For demonstrations and tests only: a pinned clock in
     # production would compute ages and lab recency wrongly, so the service warns when set.
     today: date | None = None
+    # Mounts POST /benchmark/floor (bench/): the trivial endpoint workloads are compared with.
+    benchmark_floor: bool = False
 
     @field_validator("fhir_allowed_bases", "cors_origins", mode="before")
     @classmethod

@@ -19,8 +19,12 @@ async def healthz() -> Response:
 async def readyz(request: Request) -> Response:
     knowledge = getattr(request.app.state, "knowledge", None)
     checks = {"knowledge": "ok" if knowledge is not None else "not loaded"}
-    store = getattr(request.app.state, "store", None)
-    checks["store"] = await store.readiness() if store is not None else "not configured"
+    if getattr(request.app.state, "shutting_down", False):
+        # New work belongs on another replica; the store may be closing: not asked.
+        checks["process"] = "shutting down"
+    else:
+        store = getattr(request.app.state, "store", None)
+        checks["store"] = await store.readiness() if store is not None else "not configured"
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "not ready", "checks": checks}
     if knowledge is not None:

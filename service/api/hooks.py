@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-import time
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from service.api.access import annotate
 from service.api.body import read_json
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
+from service.metrics import count_evaluation
 
 router = APIRouter()
-log = logging.getLogger("baclofen_cds.hooks")
 
 
 @router.post("/cds-services/{service_id}", summary="Invoke a CDS service")
 async def invoke(service_id: str, request: Request) -> Response:
-    started = time.perf_counter()
     state = request.app.state
     evaluator = state.evaluator
     evaluator.service(service_id)  # 404 before reading a body we would not use
@@ -29,18 +26,15 @@ async def invoke(service_id: str, request: Request) -> Response:
     state.advice_recorder.record(
         service_id, result.service.hook, result.hook_instance, result.response.cards
     )
-    duration_ms = (time.perf_counter() - started) * 1000
-    # hookInstance, service, rule codes and timings only: never patient data or tokens.
-    log.info(
-        "hook answered",
-        extra={
-            "hook_instance": result.hook_instance,
-            "service": service_id,
-            "rule_codes": result.rule_codes,
-            "duration_ms": round(duration_ms, 2),
-            "evaluation_ms": round(result.evaluation_ms, 2),
-            "fetched": result.fetched,
-            "unavailable": sorted(result.unavailable),
-        },
+    count_evaluation(service_id, result.evaluation_ms / 1000, result.response.cards)
+    # On the request's one access line (service.api.access), with its status and duration:
+    # hookInstance, rule codes, timings and prefetch key names only, never patient data.
+    annotate(
+        request,
+        hook_instance=result.hook_instance,
+        rule_codes=result.rule_codes,
+        evaluation_ms=round(result.evaluation_ms, 2),
+        fetched=result.fetched,
+        unavailable=sorted(result.unavailable),
     )
     return JsonResponse(result.response.to_json_dict())

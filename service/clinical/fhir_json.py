@@ -11,22 +11,21 @@ from __future__ import annotations
 import calendar
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 JSON = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class CodingValue:
+class CodingValue(NamedTuple):
     system: str
     code: str
     display: str
 
 
 def as_dict(value: Any) -> JSON | None:
-    return value if isinstance(value, Mapping) else None
+    # JSON objects are dicts; checking for dict rather than Mapping keeps the hot path cheap.
+    return value if isinstance(value, dict) else None
 
 
 def dig(value: Any, *path: str) -> Any:
@@ -65,7 +64,7 @@ def as_list(value: Any) -> list[Any]:
 
 
 def as_str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    return value if isinstance(value, str) and value and not value.isspace() else None
 
 
 def as_number(value: Any) -> float | None:
@@ -92,15 +91,15 @@ def codings(concept: Any) -> tuple[CodingValue, ...]:
     raw = concept_dict.get("coding")
     items = as_list(raw) if raw is not None else ([concept_dict] if "code" in concept_dict else [])
     result = []
-    for item in items:
-        coding = as_dict(item)
-        if coding is None:
+    for coding in items:
+        if not isinstance(coding, dict):
             continue
+        system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
         result.append(
             CodingValue(
-                system=(as_str(coding.get("system")) or "").strip(),
-                code=(as_str(coding.get("code")) or "").strip(),
-                display=(as_str(coding.get("display")) or "").strip(),
+                system.strip() if isinstance(system, str) else "",
+                code.strip() if isinstance(code, str) else "",
+                display.strip() if isinstance(display, str) else "",
             )
         )
     return tuple(result)
@@ -108,11 +107,14 @@ def codings(concept: Any) -> tuple[CodingValue, ...]:
 
 def concept_texts(concept: Any) -> tuple[str, ...]:
     """Every human-readable text of a CodeableConcept: ``text`` and the displays."""
-    concept_dict = as_dict(concept)
-    if concept_dict is None:
+    if not isinstance(concept, dict):
         return ()
-    texts = [t for t in [as_str(concept_dict.get("text"))] if t]
-    texts += [c.display for c in codings(concept_dict) if c.display]
+    text = as_str(concept.get("text"))
+    texts = [text.strip()] if text else []
+    for coding in as_list(concept.get("coding")):
+        display = coding.get("display") if isinstance(coding, dict) else None
+        if isinstance(display, str) and display.strip():
+            texts.append(display.strip())
     return tuple(texts)
 
 
@@ -135,12 +137,14 @@ def codes_in(concept: Any, systems: frozenset[str] | set[str] | tuple[str, ...])
 
 def status_code(concept: Any) -> str | None:
     """The code of a status CodeableConcept (``clinicalStatus``), lower-cased."""
-    for coding in codings(concept):
-        if coding.code:
-            return coding.code.lower()
-    concept_dict = as_dict(concept)
-    text = as_str(concept_dict.get("text")) if concept_dict is not None else None
-    return text.lower() if text else None
+    if not isinstance(concept, dict):
+        return None
+    for coding in as_list(concept.get("coding")):
+        code = coding.get("code") if isinstance(coding, dict) else None
+        if isinstance(code, str) and code.strip():
+            return code.strip().lower()
+    text = as_str(concept.get("text"))
+    return text.strip().lower() if text else None
 
 
 def parse_date(value: Any, *, latest: bool = False) -> date | None:

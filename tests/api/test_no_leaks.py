@@ -105,8 +105,16 @@ async def test_a_full_scenario_leaks_no_patient_data_and_no_token(
         assert not [name for name, s in {**tokens, **patient_data}.items() if s in response.text]
 
     messages = [record.getMessage() for record in caplog.records]
-    assert "hook answered" in messages and "jwt rejected" in messages and "jwks fetched" in messages
+    assert "request" in messages and "jwt rejected" in messages and "jwks fetched" in messages
     assert leaks(caplog.records, {**tokens, **patient_data}) == []
+    # Every line as production writes it is one JSON object; one access line per request,
+    # the answered hook call's with what operators need to find it.
+    lines = [json.loads(_JSON.format(record)) for record in caplog.records]
+    access = [line for line in lines if line["logger"] == "baclofen_cds.access"]
+    assert [line["status"] for line in access] == [status for _, _, status in sent]
+    assert access[0]["hook_instance"] == request["hookInstance"]
+    assert "dose-above-max" in access[0]["rule_codes"]
+    assert access[0]["request_id"] == responses[0].headers["x-request-id"]
 
 
 def test_the_leak_check_finds_what_it_looks_for() -> None:

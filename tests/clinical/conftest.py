@@ -11,6 +11,8 @@ import pytest
 from cds_hooks.response import Card
 from service.clinical.assess import Assessment, assess
 from service.clinical.knowledge import Knowledge
+from service.draft_orders import normalise_draft_orders
+from service.fixtures import Fixture
 from tests.factories import TODAY
 
 Assess = Callable[..., Assessment]
@@ -59,3 +61,24 @@ def fired(run: Assess) -> Callable[..., dict[str, str]]:
         }
 
     return codes
+
+
+def assess_fixture(
+    knowledge: Knowledge, fixture: Fixture, request: dict[str, Any] | None = None
+) -> Assessment:
+    """The clinical core on a fixture's request (or a variant of it), at its evaluation date,
+    with the draft orders repaired and validated as the HTTP pipeline does."""
+    request = request if request is not None else fixture.request
+    context = request["context"]
+    drafts = context.get("draftOrders")
+    return assess(
+        knowledge=knowledge,
+        today=fixture.evaluation_date,
+        patient_id=context["patientId"],
+        prefetch=request.get("prefetch") or {},
+        unavailable={},
+        base_url="https://cds.example.org",
+        draft_orders=normalise_draft_orders(drafts) if drafts else None,
+        selections=context.get("selections"),
+        patient_view=request["hook"] == "patient-view",
+    )

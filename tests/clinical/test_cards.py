@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from service.clinical.assess import assess
 from service.clinical.knowledge import Knowledge
-from service.draft_orders import normalise_draft_orders
 from service.fixtures import load_fixture
+from tests.clinical.conftest import assess_fixture
 from tests.conftest import FIXTURES
 
 FILES = sorted(FIXTURES.glob("*.json"))
@@ -20,20 +18,8 @@ FILES = sorted(FIXTURES.glob("*.json"))
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_card_contract(knowledge: Knowledge, path: Path) -> None:
     fixture = load_fixture(path)
-    request = fixture.request
-    context = request["context"]
-    drafts = context.get("draftOrders")
-    result = assess(
-        knowledge=knowledge,
-        today=fixture.evaluation_date,
-        patient_id=context["patientId"],
-        prefetch=request["prefetch"],
-        unavailable={},
-        base_url="https://cds.example.org",
-        draft_orders=normalise_draft_orders(drafts) if drafts else None,
-        selections=context.get("selections"),
-        patient_view=request["hook"] == "patient-view",
-    )
+    context = fixture.request["context"]
+    result = assess_fixture(knowledge, fixture)
     for card in result.cards:
         assert card.source.topic is not None
         code = card.source.topic.code
@@ -64,15 +50,5 @@ def test_card_contract(knowledge: Knowledge, path: Path) -> None:
 
 
 def test_cards_are_ordered_critical_warning_info(knowledge: Knowledge) -> None:
-    fixture = load_fixture(next(FIXTURES.glob("03-*.json")))
-    request = fixture.request
-    result = assess(
-        knowledge=knowledge,
-        today=dt.date(2026, 11, 23),
-        patient_id="pat-1",
-        prefetch=request["prefetch"],
-        unavailable={},
-        base_url="https://x",
-        draft_orders=request["context"]["draftOrders"],
-    )
+    result = assess_fixture(knowledge, load_fixture(next(FIXTURES.glob("03-*.json"))))
     assert [c.indicator.value for c in result.cards] == ["critical", "warning", "info"]

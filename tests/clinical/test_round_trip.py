@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from service.clinical.assess import assess
 from service.clinical.knowledge import Knowledge
-from service.draft_orders import normalise_draft_orders
 from service.fixtures import load_fixture
+from tests.clinical.conftest import assess_fixture
 from tests.conftest import FIXTURES
 
 # Cards that would mean the suggestion itself is wrong.
@@ -29,20 +28,6 @@ SELF_INFLICTED = {
     "dose-unverifiable",
     "dose-unit-suspect",
 }
-
-
-def _evaluate(knowledge: Knowledge, fixture: Any, request: dict[str, Any]) -> Any:
-    context = request["context"]
-    return assess(
-        knowledge=knowledge,
-        today=fixture.evaluation_date,
-        patient_id=context["patientId"],
-        prefetch=request["prefetch"],
-        unavailable={},
-        base_url="https://cds.example.org",
-        draft_orders=normalise_draft_orders(context["draftOrders"]),
-        selections=context.get("selections"),
-    )
 
 
 def _accepted(request: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] | None:
@@ -65,7 +50,7 @@ CASES = [
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_accepting_any_suggestion_is_safe(knowledge: Knowledge, path: Path) -> None:
     fixture = load_fixture(path)
-    result = _evaluate(knowledge, fixture, fixture.request)
+    result = assess_fixture(knowledge, fixture)
     for card in result.cards:
         for suggestion in card.suggestions:
             for action in suggestion.actions:
@@ -75,7 +60,7 @@ def test_accepting_any_suggestion_is_safe(knowledge: Knowledge, path: Path) -> N
                 accepted = _accepted(fixture.request, resource)
                 if accepted is None:
                     continue  # it changes another order (a duplicate being stopped)
-                again = _evaluate(knowledge, fixture, accepted)
+                again = assess_fixture(knowledge, fixture, accepted)
                 fired = {
                     c.source.topic.code
                     for c in again.cards

@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 
-from service.clinical.assess import assess
 from service.clinical.dosing.daily_dose import DoseKind, order_dose
 from service.clinical.dosing.products import recognise
 from service.clinical.knowledge import Knowledge
-from service.draft_orders import normalise_draft_orders
 from service.fixtures import load_fixture
+from tests.clinical.conftest import assess_fixture
 from tests.conftest import FIXTURES
 
 SCHEDULED = [
@@ -28,18 +27,7 @@ SCHEDULED = [
 
 
 def _schedules(knowledge: Knowledge, path: Path) -> list[dict[str, Any]]:
-    fixture = load_fixture(path)
-    context = fixture.request["context"]
-    result = assess(
-        knowledge=knowledge,
-        today=fixture.evaluation_date,
-        patient_id=context["patientId"],
-        prefetch=fixture.request["prefetch"],
-        unavailable={},
-        base_url="https://cds.example.org",
-        draft_orders=normalise_draft_orders(context["draftOrders"]),
-        selections=context.get("selections"),
-    )
+    result = assess_fixture(knowledge, load_fixture(path))
     found = []
     for card in result.cards:
         for suggestion in card.suggestions:

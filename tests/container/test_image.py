@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pytest
 
 from tests.api.test_discovery import CONTRACT
 from tests.conftest import codes, load_scenario
+from tests.servers import free_port
 
 # Read at import: the autouse fixture in conftest clears BACLOFEN_CDS_* before each test.
 ENABLED = os.environ.get("BACLOFEN_CDS_CONTAINER_TESTS") == "1"
@@ -49,13 +50,6 @@ def podman(*args: str, check: bool = True, timeout: float = 60) -> subprocess.Co
             f"podman {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
         )
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -90,17 +84,18 @@ def wait_until_healthy(container: Running) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def container() -> Iterator[Running]:
+@contextmanager
+def started(*options: str, prefix: str = "baclofen-cds-test") -> Iterator[Running]:
+    """The image running with ``options`` (podman run's), healthy; removed afterwards."""
     port = free_port()
-    name = f"baclofen-cds-test-{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     # Host networking (containers.conf): the service binds loopback on a free port, chosen
     # through the same variable the image's HEALTHCHECK reads.
     podman(
         "run", "--detach", "--name", name, "--network=host",
         "--env", "BACLOFEN_CDS_HOST=127.0.0.1",
         "--env", f"BACLOFEN_CDS_PORT={port}",
-        "--env", "BACLOFEN_CDS_AUTH_REQUIRED=false",
+        *options,
         IMAGE,
     )  # fmt: skip
     running = Running(name=name, base_url=f"http://127.0.0.1:{port}")
@@ -111,6 +106,12 @@ def container() -> Iterator[Running]:
         # Shown by pytest when a test of this module failed.
         sys.stderr.write(f"--- logs of {name}\n{running.logs()}\n")
         podman("rm", "--force", "--time", "10", name, check=False)
+
+
+@pytest.fixture(scope="module")
+def container() -> Iterator[Running]:
+    with started("--env", "BACLOFEN_CDS_AUTH_REQUIRED=false") as running:
+        yield running
 
 
 def test_healthcheck_reports_healthy(container: Running) -> None:

@@ -189,17 +189,29 @@ def _dose_amount(dosage: JSON) -> tuple[Any, Any]:
     return dose, rate
 
 
+def _amount_per_period(
+    ratio: JSON, kind: DoseKind, product: Product
+) -> tuple[float | None, float, str | None] | None:
+    """(amount in mg or mcg, period in days, problem) of a Ratio of an amount to a time;
+    ``None`` when its units are not an amount and a time."""
+    numerator, denominator = ratio.get("numerator"), ratio.get("denominator")
+    amount, unit = quantity_value(numerator), unit_of(numerator)
+    period = duration_days(denominator)
+    if amount is None or unit is None or period is None or period <= 0:
+        return None
+    converted, problem = _in_target_unit(amount, unit, kind, product)
+    return converted, period, problem
+
+
 def _rate_daily(rate: Any, kind: DoseKind, product: Product) -> tuple[float | None, str | None]:
     rate_dict = as_dict(rate)
     if rate_dict is None:
         return None, "the rate is not readable"
     if "numerator" in rate_dict:  # a Ratio: amount per time
-        numerator, denominator = rate_dict.get("numerator"), rate_dict.get("denominator")
-        amount, unit = quantity_value(numerator), unit_of(numerator)
-        period = duration_days(denominator)
-        if amount is None or unit is None or period is None or period <= 0:
+        parts = _amount_per_period(rate_dict, kind, product)
+        if parts is None:
             return None, "the rate's units are not recognised"
-        converted, problem = _in_target_unit(amount, unit, kind, product)
+        converted, period, problem = parts
         return (converted / period if converted is not None else None), problem
     parsed = mass_per_time(rate_dict)
     amount = quantity_value(rate_dict)
@@ -217,12 +229,10 @@ def _max_per_period(
     ratio_dict = as_dict(ratio)
     if ratio_dict is None:
         return None, None
-    numerator, denominator = ratio_dict.get("numerator"), ratio_dict.get("denominator")
-    amount, unit = quantity_value(numerator), unit_of(numerator)
-    period = duration_days(denominator)
-    if amount is None or unit is None or period is None or period <= 0:
+    parts = _amount_per_period(ratio_dict, kind, product)
+    if parts is None:
         return None, "the maximum dose per period is not in a recognised unit"
-    converted, problem = _in_target_unit(amount, unit, kind, product)
+    converted, period, problem = parts
     if converted is None:
         return None, problem
     # A maximum per week still means at most that much on any one day.

@@ -158,6 +158,14 @@ def medication_concept(request: JSON, resolve: MedicationResolver) -> tuple[Any,
 def recognise(request: JSON, resolve: MedicationResolver, knowledge: Knowledge) -> Product | None:
     """The baclofen product a MedicationRequest orders, or ``None`` when it is not baclofen."""
     concept, medication = medication_concept(request, resolve)
+    if medication is None:
+        # A coded concept alone decides the product: the same codes recur in every record.
+        key = (codings(concept), concept_texts(concept))
+        return knowledge.memo("product", key, lambda: _recognise(concept, None, knowledge))
+    return _recognise(concept, medication, knowledge)
+
+
+def _recognise(concept: Any, medication: JSON | None, knowledge: Knowledge) -> Product | None:
     is_baclofen = concept is not None and names_baclofen(concept, knowledge)
     if not is_baclofen and medication is not None:
         ingredients = [as_dict(item) for item in as_list(medication.get("ingredient"))]

@@ -20,7 +20,7 @@ from service.clinical.facts.medications import (
 from service.clinical.facts.model import BaclofenOrder, OrderContext, PatientFacts
 from service.clinical.facts.observations import observation_facts
 from service.clinical.facts.patient import age_of, sex_of
-from service.clinical.fhir_json import as_dict, as_str
+from service.clinical.fhir_json import JSON, as_dict, as_str
 from service.clinical.knowledge import Knowledge
 
 _IGNORED_DRAFT_STATUSES = {"entered-in-error"}
@@ -81,18 +81,10 @@ def build_facts(
     patient = as_dict(prefetch.get("patient"))
     index = medication_index(draft_orders, prefetch.get("medications"))
 
-    active: list[BaclofenOrder] = []
-    others = []
-    for request in active_requests(prefetch.get("medications")):
-        order = baclofen_order(request, index, knowledge, is_draft=False)
-        if order is not None:
-            active.append(order)
-        else:
-            other = other_medication(request, index, knowledge, in_this_session=False)
-            if other is not None:
-                others.append(other)
-
+    # The drafts first: with no baclofen order among them the answer is empty, and the rest
+    # of the record need not be read at all (most calls, since EHRs call for every order).
     drafts: list[BaclofenOrder] = []
+    other_drafts: list[JSON] = []
     unidentified: list[str] = []
     wanted = set(selections) if selections is not None else None
     for request in resources(draft_orders):
@@ -112,12 +104,29 @@ def build_facts(
             continue
         if order is None:
             if status not in _NOT_ADDED_STATUSES:
-                other = other_medication(request, index, knowledge, in_this_session=True)
-                if other is not None:
-                    others.append(other)
+                other_drafts.append(request)
             continue
         if wanted is None or reference in wanted:
             drafts.append(order)
+    if not evaluate_active and not drafts:
+        return HookFacts(_empty_patient(today, patient_id, unavailable), (), tuple(unidentified))
+
+    active: list[BaclofenOrder] = []
+    others = []
+    for request in active_requests(prefetch.get("medications")):
+        order = baclofen_order(request, index, knowledge, is_draft=False)
+        if order is not None:
+            active.append(order)
+        else:
+            other = other_medication(request, index, knowledge, in_this_session=False)
+            if other is not None:
+                others.append(other)
+    if evaluate_active and not active:
+        return HookFacts(_empty_patient(today, patient_id, unavailable), (), tuple(unidentified))
+    for request in other_drafts:
+        other = other_medication(request, index, knowledge, in_this_session=True)
+        if other is not None:
+            others.append(other)
 
     observations = observation_facts(prefetch.get("observations"), knowledge, today)
     facts = PatientFacts(
@@ -160,3 +169,26 @@ def _unidentifiable(request: Mapping[str, Any], index: Mapping[str, Any]) -> boo
         return False
     concept, medication = medication_concept(request, resolver_for(request, index))
     return concept is None and medication is None
+
+
+def _empty_patient(today: date, patient_id: str, unavailable: Mapping[str, str]) -> PatientFacts:
+    # ``unavailable`` is kept: a chart whose medication list could not be read shows no
+    # active order, and must still say so (rules/data.py, ``unchecked``).
+    return PatientFacts(
+        today=today,
+        patient_id=patient_id,
+        age=None,
+        sex=None,
+        weight=None,
+        stale_weight=None,
+        renal=None,
+        conditions=(),
+        allergies=(),
+        other_medications=(),
+        active_baclofen=(),
+        last_hepatic_test=None,
+        last_glucose_test=None,
+        pregnancy=None,
+        lactation=None,
+        unavailable=dict(unavailable),
+    )

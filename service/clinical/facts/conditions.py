@@ -9,6 +9,7 @@ from service.clinical.facts.bundles import resources
 from service.clinical.facts.model import AllergyFact, ClinicalStatus, ConditionFact
 from service.clinical.fhir_json import (
     JSON,
+    CodingValue,
     as_dict,
     as_str,
     codings,
@@ -17,7 +18,7 @@ from service.clinical.fhir_json import (
     parse_date,
     status_code,
 )
-from service.clinical.knowledge import Knowledge
+from service.clinical.knowledge import Knowledge, normalise_icd
 
 _ACTIVE = {"active", "recurrence", "relapse"}
 _HISTORY = {"resolved", "inactive", "remission"}
@@ -38,26 +39,50 @@ def _status(condition: JSON) -> ClinicalStatus | None:
     return None
 
 
+def _classify_icd(code: str, knowledge: Knowledge) -> tuple[set[str], set[str]]:
+    """(value sets, history value sets) of one ICD-10-CM code, by prefix lookups."""
+    normal = normalise_icd(code)
+    included: set[str] = set()
+    excluded: set[str] = set()
+    history: set[str] = set()
+    for length in range(1, len(normal) + 1):
+        for name, role in knowledge.icd_index.get(normal[:length], ()):
+            {"include": included, "exclude": excluded, "history": history}[role].add(name)
+    matched = included - excluded
+    return matched, history & matched
+
+
 def classify_condition(concept: Any, knowledge: Knowledge) -> tuple[frozenset[str], frozenset[str]]:
-    """(value sets the concept belongs to, value sets for which it always means history)."""
-    systems = knowledge.conditions.systems
-    icd_systems, snomed_systems = set(systems["icd10cm"]), set(systems["snomed"])
-    texts = concept_texts(concept)
-    negated = knowledge.negations is not None and any(knowledge.negations.search(t) for t in texts)
+    """(value sets the concept belongs to, value sets for which it always means history).
+
+    The same codes come back in record after record (hypertension, diabetes...): the answer
+    for a given set of codings and texts is memoised on the knowledge it was computed with.
+    """
+    key = (codings(concept), concept_texts(concept))
+    return knowledge.memo("condition", key, lambda: _classify(key[0], key[1], knowledge))
+
+
+def _classify(
+    concept_codings: tuple[CodingValue, ...], texts: tuple[str, ...], knowledge: Knowledge
+) -> tuple[frozenset[str], frozenset[str]]:
+    icd_systems, snomed_systems = knowledge.condition_systems
     matched: set[str] = set()
     history: set[str] = set()
-    for name, value_set in knowledge.value_sets.items():
-        for coding in codings(concept):
-            if not coding.code:
-                continue
-            if coding.system in icd_systems and value_set.matches_icd(coding.code):
+    for coding in concept_codings:
+        if not coding.code:
+            continue
+        if coding.system in icd_systems:
+            names, history_names = _classify_icd(coding.code, knowledge)
+            matched |= names
+            history |= history_names
+        elif coding.system in snomed_systems:
+            matched |= knowledge.snomed_index.get(coding.code, frozenset())
+    text = " | ".join(texts)
+    if text and not (knowledge.negations is not None and knowledge.negations.search(text)):
+        for name in knowledge.condition_words.find(text):
+            exclusions = knowledge.value_sets[name].exclude_words
+            if name not in matched and not (exclusions is not None and exclusions.search(text)):
                 matched.add(name)
-                if value_set.icd_is_history(coding.code):
-                    history.add(name)
-            elif coding.system in snomed_systems and coding.code in value_set.snomed:
-                matched.add(name)
-        if name not in matched and not negated and any(value_set.matches_text(t) for t in texts):
-            matched.add(name)
     return frozenset(matched), frozenset(history)
 
 

@@ -17,6 +17,7 @@ from service.clinical.facts.bundles import reference_of, resources
 from service.clinical.facts.model import BaclofenOrder, OtherMedication
 from service.clinical.fhir_json import (
     JSON,
+    CodingValue,
     as_dict,
     as_list,
     as_str,
@@ -88,21 +89,24 @@ def classes_of(
             ingredient = as_dict(item)
             if ingredient is not None:
                 concepts.append(ingredient.get("itemCodeableConcept"))
-    texts = [t for c in concepts for t in concept_texts(c)]
-    rxnorm = {x.code for c in concepts for x in codings(c) if x.system == RXNORM}
-    atc = [x.code for c in concepts for x in codings(c) if x.system == ATC]
-    found = set()
-    matched_name = ""
+    texts = tuple(t for c in concepts for t in concept_texts(c))
+    all_codings = tuple(x for c in concepts for x in codings(c))
+    return knowledge.memo(
+        "drug", (all_codings, texts), lambda: _classify_drug(all_codings, texts, knowledge)
+    )
+
+
+def _classify_drug(
+    all_codings: tuple[CodingValue, ...], texts: tuple[str, ...], knowledge: Knowledge
+) -> tuple[frozenset[str], str]:
+    rxnorm = {x.code for x in all_codings if x.system == RXNORM}
+    atc = [x.code for x in all_codings if x.system == ATC]
+    by_name = knowledge.drug_class_words.find(" | ".join(texts))
+    found = set(by_name)
     for drug_class in knowledge.drug_classes:
-        name_match = next((m for t in texts if (m := drug_class.names.search(t))), None)
-        if name_match is not None and not matched_name:
-            matched_name = name_match.group(0).lower()
-        if (
-            rxnorm & drug_class.rxnorm
-            or any(drug_class.matches_atc(code) for code in atc)
-            or name_match is not None
-        ):
+        if rxnorm & drug_class.rxnorm or any(drug_class.matches_atc(code) for code in atc):
             found.add(drug_class.name)
+    matched_name = next(iter(by_name.values()), "")
     return frozenset(found), matched_name
 
 

@@ -95,12 +95,16 @@ def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> Observa
     pregnancy: StatusObservation | None = None
     lactation: StatusObservation | None = None
 
+    wanted = knowledge.observation_code_set
+    renal_group = groups["creatinine_clearance"] | groups["egfr"]
     for observation in resources(bundle, "Observation"):
         if as_str(observation.get("status")) in _EXCLUDED_STATUSES:
             continue
         codes = {
             c.code for c in codings(observation.get("code")) if c.system == loinc or not c.system
         }
+        if not codes & wanted:
+            continue  # not a code the rules read: no need to look further
         on = _effective_date(observation)
         if on is None or on > today:
             continue
@@ -119,7 +123,7 @@ def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> Observa
                 )
                 if latest_weight is None or candidate.on > latest_weight.on:
                     latest_weight = candidate
-        renal_codes = codes & (groups["creatinine_clearance"] | groups["egfr"])
+        renal_codes = codes & renal_group
         if renal_codes:
             value, comparator, unit = _value(observation)
             if value is not None and value >= 0:

@@ -8,11 +8,11 @@ the service refuses to start: a half-loaded rule base would give wrong advice si
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -33,6 +33,9 @@ from service.clinical.knowledge.schema import (
 KNOWLEDGE_DIR = Path(__file__).parent
 
 _Model = TypeVar("_Model", bound=BaseModel)
+_Value = TypeVar("_Value")
+_MISSING = object()
+_MEMO_LIMIT = 50_000
 
 
 class KnowledgeError(RuntimeError):
@@ -53,40 +56,55 @@ def normalise_icd(code: str) -> str:
 
 
 @dataclass(frozen=True)
+class PhraseIndex:
+    """Which groups (value sets, drug classes) the phrases found in a text belong to."""
+
+    pattern: re.Pattern[str] | None
+    groups: Mapping[str, frozenset[str]]  # lower-cased phrase -> group names
+
+    @classmethod
+    def of(cls, words_by_group: Mapping[str, Iterable[str]]) -> PhraseIndex:
+        groups: dict[str, set[str]] = {}
+        for group, words in words_by_group.items():
+            for word in words:
+                groups.setdefault(word.strip().lower(), set()).add(group)
+        return cls(word_pattern(groups), {w: frozenset(g) for w, g in groups.items()})
+
+    def find(self, text: str) -> dict[str, str]:
+        """group -> the first phrase of that group found in ``text``."""
+        found: dict[str, str] = {}
+        if self.pattern is None:
+            return found
+        for match in self.pattern.finditer(text):
+            phrase = match.group(0).lower()
+            for group in self.groups.get(phrase, ()):
+                found.setdefault(group, phrase)
+        return found
+
+
+@dataclass(frozen=True)
 class CompiledValueSet:
+    """A value set's codes, normalised; its words are matched by ``Knowledge.condition_words``
+    and its ICD-10-CM prefixes looked up through ``Knowledge.icd_index``."""
+
     name: str
     scope: str
     icd_prefixes: tuple[str, ...]
     icd_exclude: tuple[str, ...]
     icd_history: tuple[str, ...]
     snomed: frozenset[str]
-    words: re.Pattern[str] | None
     exclude_words: re.Pattern[str] | None
-
-    def matches_icd(self, code: str) -> bool:
-        normal = normalise_icd(code)
-        if any(normal.startswith(prefix) for prefix in self.icd_exclude):
-            return False
-        return any(normal.startswith(prefix) for prefix in self.icd_prefixes)
-
-    def icd_is_history(self, code: str) -> bool:
-        normal = normalise_icd(code)
-        return any(normal.startswith(prefix) for prefix in self.icd_history)
-
-    def matches_text(self, text: str) -> bool:
-        if self.words is None or not self.words.search(text):
-            return False
-        return not (self.exclude_words is not None and self.exclude_words.search(text))
 
 
 @dataclass(frozen=True)
 class CompiledDrugClass:
+    """An interacting class's codes; its names are matched by ``Knowledge.drug_class_words``."""
+
     name: str
     rule: str
     atc_prefixes: tuple[str, ...]
     atc_exclude: tuple[str, ...]
     rxnorm: frozenset[str]
-    names: re.Pattern[str]
 
     def matches_atc(self, code: str) -> bool:
         upper = code.strip().upper()
@@ -114,6 +132,25 @@ class Knowledge:
     def version(self) -> str:
         return self.manifest.version
 
+    def memo(self, kind: str, key: Hashable, compute: Callable[[], _Value]) -> _Value:
+        """``compute()``, remembered for ``(kind, key)``: for pure classifications of codes
+        that recur across patients. Bounded: the memo is cleared when it grows too large."""
+        memo = self._memo
+        found = memo.get((kind, key), _MISSING)
+        if found is _MISSING:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            found = memo[(kind, key)] = compute()
+        return cast(_Value, found)
+
+    def forget(self) -> None:
+        """Empty the memo (benchmarks measure the cold path with it)."""
+        self._memo.clear()
+
+    @cached_property
+    def _memo(self) -> dict[tuple[str, Hashable], object]:
+        return {}
+
     def rule(self, code: str) -> RuleData:
         try:
             return self.rules_file.rules[code]
@@ -138,6 +175,47 @@ class Knowledge:
         pattern = word_pattern(self.medications.baclofen.names)
         assert pattern is not None  # the schema requires at least one name
         return pattern
+
+    @cached_property
+    def icd_index(self) -> Mapping[str, tuple[tuple[str, str], ...]]:
+        """Normalised ICD-10-CM prefix -> ((value set, role), ...); role is include, exclude
+        or history. A code is classified by looking up each of its prefixes once."""
+        index: dict[str, list[tuple[str, str]]] = {}
+        for name, value_set in self.value_sets.items():
+            for role, prefixes in (
+                ("include", value_set.icd_prefixes),
+                ("exclude", value_set.icd_exclude),
+                ("history", value_set.icd_history),
+            ):
+                for prefix in prefixes:
+                    index.setdefault(prefix, []).append((name, role))
+        return {prefix: tuple(entries) for prefix, entries in index.items()}
+
+    @cached_property
+    def snomed_index(self) -> Mapping[str, frozenset[str]]:
+        index: dict[str, set[str]] = {}
+        for name, value_set in self.value_sets.items():
+            for code in value_set.snomed:
+                index.setdefault(code, set()).add(name)
+        return {code: frozenset(names) for code, names in index.items()}
+
+    @cached_property
+    def condition_words(self) -> PhraseIndex:
+        """One pattern for the words of every value set: a condition's text is scanned once."""
+        return PhraseIndex.of(
+            {name: self.conditions.value_sets[name].words for name in self.value_sets}
+        )
+
+    @cached_property
+    def drug_class_words(self) -> PhraseIndex:
+        return PhraseIndex.of(
+            {name: data.names for name, data in self.medications.interacting_classes.items()}
+        )
+
+    @cached_property
+    def condition_systems(self) -> tuple[frozenset[str], frozenset[str]]:
+        systems = self.conditions.systems
+        return frozenset(systems["icd10cm"]), frozenset(systems["snomed"])
 
     @cached_property
     def product_form_words(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
@@ -176,6 +254,10 @@ class Knowledge:
             "pregnancy_status": frozenset(o.pregnancy_status),
             "lactation_status": frozenset(o.lactation_status),
         }
+
+    @cached_property
+    def observation_code_set(self) -> frozenset[str]:
+        return frozenset(self.observation_codes)
 
     @cached_property
     def observation_codes(self) -> tuple[str, ...]:
@@ -221,21 +303,17 @@ def _compile_value_set(name: str, data: ValueSetData) -> CompiledValueSet:
         icd_exclude=tuple(normalise_icd(c) for c in data.exclude_icd10cm),
         icd_history=tuple(normalise_icd(c) for c in data.history_icd10cm),
         snomed=frozenset(data.snomed),
-        words=word_pattern(data.words),
         exclude_words=word_pattern(data.exclude_words),
     )
 
 
 def _compile_drug_class(name: str, data: DrugClassData) -> CompiledDrugClass:
-    names = word_pattern(data.names)
-    assert names is not None  # the schema requires at least one name
     return CompiledDrugClass(
         name=name,
         rule=data.rule,
         atc_prefixes=tuple(p.upper() for p in data.atc_prefixes),
         atc_exclude=tuple(p.upper() for p in data.atc_exclude),
         rxnorm=frozenset(data.rxnorm),
-        names=names,
     )
 
 

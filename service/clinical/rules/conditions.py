@@ -6,7 +6,12 @@ from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.products import Form
-from service.clinical.facts import ClinicalStatus, ConditionFact, StatusAnswer
+from service.clinical.facts import (
+    ClinicalStatus,
+    ConditionFact,
+    StatusAnswer,
+    StatusObservation,
+)
 from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
 from service.clinical.rules.base import RuleInput, current_daily, names, number, order_facts, rule
 from service.clinical.rules.schedule_suggestions import taper_suggestion
@@ -127,42 +132,36 @@ def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-def _pregnant(inp: RuleInput) -> str | None:
-    """What shows the patient is pregnant, or None."""
-    observation = inp.patient.pregnancy
+def _recorded_status(
+    observation: StatusObservation | None, conditions: list[ConditionFact]
+) -> str | None:
+    """What shows the status (pregnant, breastfeeding), or None.
+
+    The latest status observation saying yes is enough. A condition counts unless a "no"
+    observation is later than it (or it is undated): problem lists keep stale entries.
+    """
     if observation is not None and observation.answer is StatusAnswer.YES:
         return observation.label
-    for condition in inp.patient.conditions_in("pregnancy"):
-        # A later "not pregnant" status supersedes an undated or older problem-list entry.
-        if (
+    for condition in conditions:
+        superseded = (
             observation is not None
             and observation.answer is StatusAnswer.NO
             and (
                 condition.recorded is None
-                or (observation.on and observation.on >= condition.recorded)
+                or (observation.on is not None and observation.on >= condition.recorded)
             )
-        ):
-            continue
-        return condition.label
+        )
+        if not superseded:
+            return condition.label
     return None
+
+
+def _pregnant(inp: RuleInput) -> str | None:
+    return _recorded_status(inp.patient.pregnancy, inp.patient.conditions_in("pregnancy"))
 
 
 def _breastfeeding(inp: RuleInput) -> str | None:
-    observation = inp.patient.lactation
-    if observation is not None and observation.answer is StatusAnswer.YES:
-        return observation.label
-    for condition in inp.patient.conditions_in("lactation"):
-        if (
-            observation is not None
-            and observation.answer is StatusAnswer.NO
-            and (
-                condition.recorded is None
-                or (observation.on and observation.on >= condition.recorded)
-            )
-        ):
-            continue
-        return condition.label
-    return None
+    return _recorded_status(inp.patient.lactation, inp.patient.conditions_in("lactation"))
 
 
 @rule("contraindication-pregnancy")

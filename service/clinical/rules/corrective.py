@@ -73,3 +73,27 @@ def _update(inp: RuleInput, target_daily: float, why: str) -> UpdateDose | None:
         return None
     label = f"Change to {doses_text(doses, 'mg')} ({number(sum(doses))} mg/day, {why})"
     return UpdateDose(order, doses, label, recommended=True)
+
+
+def stepping_note(inp: RuleInput, target_daily: float) -> tuple[str, ...]:
+    """Why a correction does not go straight to ``target_daily`` (for the card detail)."""
+    current = inp.context.current
+    if current is None or current.dose.kind is not DoseKind.ORAL:
+        return ()
+    before = current_daily(current, inp.patient.today)
+    if before is None:
+        return ()
+    dosing = inp.knowledge.dosing
+    if target_daily > before + dosing.titration.max_step_daily_mg + _EPSILON:
+        return (
+            f"From the current {number(before)} mg/day the dose may rise by at most "
+            f"{number(dosing.titration.max_step_daily_mg)} mg/day every "
+            f"{dosing.titration.interval_days} days: the suggestion is the next step towards "
+            f"{number(target_daily)} mg/day.",
+        )
+    if target_daily < before - dosing.discontinuation.max_cut_daily_mg - _EPSILON:
+        return (
+            f"From the current {number(before)} mg/day a cut to {number(target_daily)} mg/day "
+            "at once risks withdrawal: the suggestion tapers down to it.",
+        )
+    return ()

@@ -20,7 +20,7 @@ from service.clinical.rules.base import (
     order_facts,
     rule,
 )
-from service.clinical.rules.corrective import permitted_dose
+from service.clinical.rules.corrective import permitted_dose, stepping_note
 from service.clinical.schedules import doses_text
 
 _MCG, _G = 0.001, 1000.0
@@ -109,6 +109,7 @@ def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
                 f"{number(ceiling.daily_mg)} mg/day ({ceiling.reason})",
             ),
         ),
+        notes=stepping_note(inp, ceiling.daily_mg) if suggestion else (),
         suggestions=(suggestion,) if suggestion else (),
     )
 

@@ -8,7 +8,7 @@ from service.clinical.findings import Finding, IndicatorName, OrderTest
 from service.clinical.knowledge.schema import PediatricBand
 from service.clinical.limits import band_limit_mg, pediatric_band
 from service.clinical.rules.base import RuleInput, number, order_facts, rule
-from service.clinical.rules.corrective import permitted_dose
+from service.clinical.rules.corrective import permitted_dose, stepping_note
 from service.clinical.rules.schedule_suggestions import slow_titration_for_start_or_increase
 
 
@@ -106,6 +106,7 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
         values=values,
         variant=variant,
         facts=tuple(facts),
+        notes=stepping_note(inp, target) if suggestion else (),
         suggestions=(suggestion,) if suggestion else (),
     )
 

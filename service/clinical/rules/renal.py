@@ -8,7 +8,7 @@ from dataclasses import replace
 from service.clinical.findings import Finding, SuggestionSpec
 from service.clinical.limits import effective_renal_value, renal_band
 from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
-from service.clinical.rules.corrective import permitted_dose
+from service.clinical.rules.corrective import permitted_dose, stepping_note
 from service.clinical.rules.schedule_suggestions import slow_titration_for_start_or_increase
 
 
@@ -54,7 +54,10 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         values={"renal": short},
         facts=(*facts, order_facts(inp.order)),
-        notes=(f"If it must be continued, the daily dose is {number(cap)} mg (001).",),
+        notes=(
+            f"If it must be continued, the daily dose is {number(cap)} mg (001).",
+            *(stepping_note(inp, cap) if suggestion else ()),
+        ),
         suggestions=(suggestion,) if suggestion else (),
     )
 
@@ -81,5 +84,6 @@ def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         values={"renal": short, "cap": number(cap)},
         facts=(*facts, order_facts(inp.order), ("Renal maximum", f"{number(cap)} mg/day")),
+        notes=stepping_note(inp, cap) if suggestions else (),
         suggestions=suggestions,
     )

@@ -1,0 +1,22 @@
+"""``POST /benchmark/floor``: the floor the benchmark compares every workload with.
+
+The same server, the same middleware, the same body read and parsed as a hook call, and a
+constant answer. Only mounted with ``BACLOFEN_CDS_BENCHMARK_FLOOR=true``: it is a measuring
+instrument, not part of the service.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from service.api.body import read_json
+from service.api.responses import JsonResponse
+
+router = APIRouter()
+
+
+@router.post("/benchmark/floor", include_in_schema=False)
+async def floor(request: Request) -> Response:
+    await read_json(request, request.app.state.settings.max_body_bytes)
+    return JsonResponse({"cards": []})

@@ -1,0 +1,64 @@
+"""README's Configuration and Operating it sections against the code they describe."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from prometheus_client.metrics import MetricWrapperBase
+
+from service import metrics
+from service.settings import Settings
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def section(title: str) -> str:
+    start = README.index(f"## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start:end]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            # Split on the table's pipes, not on "\|" escaped inside a cell.
+            rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows
+
+
+CONFIGURATION = {row[0].strip("`"): row for row in table_rows(section("Configuration"))}
+
+
+def test_every_setting_is_documented() -> None:
+    assert set(CONFIGURATION) == {f"BACLOFEN_CDS_{name.upper()}" for name in Settings.model_fields}
+
+
+@pytest.mark.parametrize("variable", sorted(CONFIGURATION))
+def test_each_example_is_accepted(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    example = CONFIGURATION[variable][-1]
+    assert example.startswith("`") and example.endswith("`"), f"{variable}: no example"
+    monkeypatch.setenv(variable, example.strip("`"))
+    Settings()
+
+
+def test_every_metric_family_is_documented() -> None:
+    families = {
+        family.name
+        for value in vars(metrics).values()
+        if isinstance(value, MetricWrapperBase)
+        for family in value.describe()
+    }
+    # Counters are exposed, and documented, with their "_total".
+    documented = {
+        row[0].strip("`").removesuffix("_total") for row in table_rows(section("Operating it"))
+    }
+    assert families and families <= documented
+
+
+def test_every_kubernetes_manifest_is_documented() -> None:
+    files = {path.name for path in (ROOT / "deploy" / "kubernetes").glob("*.yaml")}
+    documented = {row[0].strip("`") for row in table_rows(section("Operating it"))}
+    assert files <= documented
