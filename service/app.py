@@ -28,6 +28,7 @@ from service.api import (
     metrics_endpoint,
     schedule_page,
 )
+from service.api import openapi as openapi_document
 from service.api.access import AccessMiddleware
 from service.api.middleware import SecurityHeadersMiddleware
 from service.api.responses import error_response, internal_error_response
@@ -116,6 +117,7 @@ def create_app(
     app.include_router(metrics_endpoint.router)
     if settings.benchmark_floor:
         app.include_router(benchmark.router)
+    openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json (issue 10)
 
     @app.exception_handler(CdsHooksError)
     async def cds_error(_: Request, error: CdsHooksError) -> Response:

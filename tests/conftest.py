@@ -19,6 +19,7 @@ from service.app import create_app
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.fixtures import Fixture, all_fixtures
 from service.settings import Settings
+from tests.conformance.transport import check_every_answer
 
 # Test databases (a SQLite file per test, a PostgreSQL database per run): tests/databases.py
 pytest_plugins = ("tests.databases",)
@@ -35,6 +36,15 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("BACLOFEN_CDS_"):
             monkeypatch.delenv(name)
+
+
+# --- conformance (issue 10): every answer a test receives is checked, see tests/conformance.
+@pytest.fixture(autouse=True)
+def _conformant_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    check_every_answer(monkeypatch)
+
+
+# --- end conformance
 
 
 @pytest.fixture(scope="session")

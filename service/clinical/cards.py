@@ -142,28 +142,51 @@ def _replace_order(resource: dict[str, object], label: str) -> Action:
     return Action(type=ActionType.CREATE, description=label, resource=dict(resource))
 
 
+NOT_OFFERED = (
+    "A one-click change is not offered: the order as recorded is not valid FHIR R4, so it "
+    "cannot be rewritten. Change it by hand as described above."
+)
+
+
 def suggestions_of(
     finding: Finding, settings: CardSettings, knowledge: Knowledge
 ) -> list[Suggestion]:
+    return _suggestions(finding, settings, knowledge)[0]
+
+
+def _suggestions(
+    finding: Finding, settings: CardSettings, knowledge: Knowledge
+) -> tuple[list[Suggestion], bool]:
+    """The suggestions, and whether one had to be left out (see ``NOT_OFFERED``)."""
     suggestions = []
+    left_out = False
     for spec in finding.suggestions:
         if isinstance(spec, UpdateDose | SwitchProduct | CancelOrder | ScheduleSuggestion) and (
             spec.order.resource.get("resourceType") not in ("MedicationRequest",)
         ):
             continue  # a DSTU2 MedicationOrder cannot be rewritten as valid R4
-        actions = _actions(spec, settings, knowledge)
+        try:
+            actions = _actions(spec, settings, knowledge)
+        except resources.InvalidSuggestionError:
+            # Orders from prefetch are read leniently, never validated (only draftOrders are):
+            # a copy of one can be invalid FHIR. The card still warns; only the change is lost.
+            left_out = True
+            continue
         if actions:
             suggestions.append(
                 Suggestion(
                     label=spec.label, isRecommended=spec.recommended or None, actions=actions
                 )
             )
-    return suggestions
+    return suggestions, left_out
 
 
 def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> Card:
     rule = knowledge.rule(finding.rule)
-    suggestions = suggestions_of(finding, settings, knowledge)
+    suggestions, left_out = _suggestions(finding, settings, knowledge)
+    detail = detail_of(finding, knowledge)
+    if left_out:
+        detail += "\n\n" + NOT_OFFERED
     links = [
         Link(
             label=f"Printable {spec.schedule.kind.value.replace('-', ' ')} schedule",
@@ -176,7 +199,7 @@ def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> C
     ][:1]
     return Card(
         summary=summary_of(finding, knowledge),
-        detail=detail_of(finding, knowledge),
+        detail=detail,
         indicator=Indicator(finding.indicator),
         source=Source(
             label=f"{knowledge.manifest.card_source_label} (knowledge {knowledge.version})",

@@ -38,6 +38,24 @@ def dig(value: Any, *path: str) -> Any:
     return value
 
 
+def without_empty(value: Any) -> Any:
+    """A copy without null, "", [] or {} at any depth: FHIR JSON allows none of them.
+
+    Client data copied into a resource of ours (the draft being changed, its route) may carry
+    them; an EHR may refuse such a resource, and CDS Hooks forbids them in a response.
+    """
+    if isinstance(value, Mapping):
+        pruned = {key: without_empty(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if not _is_empty(item)}
+    if isinstance(value, list):
+        return [item for item in map(without_empty, value) if not _is_empty(item)]
+    return value
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
 def as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value

@@ -18,7 +18,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from service.clinical.facts import BaclofenOrder
-from service.clinical.fhir_json import as_dict, as_list
+from service.clinical.fhir_json import as_dict, as_list, without_empty
 from service.clinical.knowledge import Knowledge
 from service.clinical.schedules import Schedule, doses_text
 from service.clinical.wording import is_whole, number
@@ -47,6 +47,8 @@ class InvalidSuggestionError(ValueError):
 
 
 def validated(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource without empty values (see ``without_empty``), checked as FHIR R4."""
+    resource = without_empty(resource)
     model: Any = {"MedicationRequest": MedicationRequest, "ServiceRequest": ServiceRequest}.get(
         str(resource.get("resourceType"))
     )

@@ -21,6 +21,10 @@ from service.clinical.dosing.products import Form, Product
 from service.clinical.knowledge import Knowledge
 from service.clinical.wording import frequency_text, number
 
+# No real schedule has more steps (the slowest, 5 to 100 mg/day at +5 mg/day, has 20). A
+# dose absurd enough to need more (1e15 mg/day from a record) would otherwise have the loops
+# below build trillions of steps: the request would hang, and every request behind it.
+MAX_STEPS = 40
 _EPSILON = 1e-9
 INTRATHECAL_STEP_MCG = 5.0
 
@@ -136,6 +140,8 @@ def titration(
             break
         levels.append(following)
         current = following
+        if len(levels) > MAX_STEPS:
+            return None
     if not levels:
         return None
     last = len(levels) - 1
@@ -182,6 +188,8 @@ def taper(
     while (lower := following(previous)) > floor + _EPSILON:
         levels.append(lower)
         previous = lower
+        if len(levels) > MAX_STEPS:
+            return None
     if floor == 0 and not levels:
         # 5 mg/day or less: stopping is one step of at most 5 mg. The current dose is held
         # long enough to make it a taper (it is what the patient already takes).

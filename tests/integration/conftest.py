@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,20 +99,23 @@ def _read_port(process: subprocess.Popen[bytes], errors: Path) -> int:
     return port
 
 
-@pytest.fixture(scope="session")
-def fhir_server() -> Iterator[FhirTestServer]:
+@contextmanager
+def fhir_server_process(port: int = 0) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """The server process and its port (``port``, or a free one); stopped on leaving.
+
+    The process may be killed inside the block (the soak test does, to take it down)."""
     node = _node()
+    arguments = ["--port", str(port)] if port else []
     with tempfile.NamedTemporaryFile(prefix="fhir-server-", suffix=".log") as errors:
         process = subprocess.Popen(
-            [node, "server.mjs", "--exit-with-stdin"],
+            [node, "server.mjs", "--exit-with-stdin", *arguments],
             cwd=SERVER_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
         )
         try:
-            port = _read_port(process, Path(errors.name))
-            yield FhirTestServer(f"http://127.0.0.1:{port}")
+            yield process, _read_port(process, Path(errors.name))
         finally:
             assert process.stdin is not None
             process.stdin.close()  # the server's signal to exit
@@ -122,6 +126,12 @@ def fhir_server() -> Iterator[FhirTestServer]:
                 process.wait()
             if process.stdout is not None:
                 process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def fhir_server() -> Iterator[FhirTestServer]:
+    with fhir_server_process() as (_, port):
+        yield FhirTestServer(f"http://127.0.0.1:{port}")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ understands, and nothing is guessed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -310,6 +311,18 @@ def _line(dosage: JSON, kind: DoseKind, product: Product) -> _Line:
     )
 
 
+def _finite(line: _Line) -> _Line:
+    """A line whose arithmetic overflowed (1e308 mg three times a day) is unreadable, not
+    infinite: every rule compares and rounds these numbers, and infinity breaks both."""
+    numbers = (line.daily, line.per_dose, line.per_day)
+    if all(value is None or math.isfinite(value) for value in numbers):
+        return line
+    return _Line(
+        None, None, None, line.duration_days, line.start, frozenset(), line.units,
+        "the dose is too large to be computed",
+    )  # fmt: skip
+
+
 def _sequence(dosage: JSON) -> int | None:
     value = as_number(dosage.get("sequence"))
     return int(value) if value is not None else None
@@ -334,7 +347,7 @@ def order_dose(request: JSON, product: Product, knowledge: Knowledge) -> OrderDo
 
     groups: dict[int | None, list[_Line]] = {}
     for dosage in instructions:
-        groups.setdefault(_sequence(dosage), []).append(_line(dosage, kind, product))
+        groups.setdefault(_sequence(dosage), []).append(_finite(_line(dosage, kind, product)))
     ordered_keys = sorted(groups, key=lambda key: (key is not None, key or 0))
 
     steps = []

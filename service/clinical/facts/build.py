@@ -109,7 +109,7 @@ def build_facts(
         if wanted is None or reference in wanted:
             drafts.append(order)
     if not evaluate_active and not drafts:
-        return HookFacts(_empty_patient(today, patient_id), (), tuple(unidentified))
+        return HookFacts(_empty_patient(today, patient_id, unavailable), (), tuple(unidentified))
 
     active: list[BaclofenOrder] = []
     others = []
@@ -122,7 +122,7 @@ def build_facts(
             if other is not None:
                 others.append(other)
     if evaluate_active and not active:
-        return HookFacts(_empty_patient(today, patient_id), (), tuple(unidentified))
+        return HookFacts(_empty_patient(today, patient_id, unavailable), (), tuple(unidentified))
     for request in other_drafts:
         other = other_medication(request, index, knowledge, in_this_session=True)
         if other is not None:
@@ -171,7 +171,9 @@ def _unidentifiable(request: Mapping[str, Any], index: Mapping[str, Any]) -> boo
     return concept is None and medication is None
 
 
-def _empty_patient(today: date, patient_id: str) -> PatientFacts:
+def _empty_patient(today: date, patient_id: str, unavailable: Mapping[str, str]) -> PatientFacts:
+    # ``unavailable`` is kept: a chart whose medication list could not be read shows no
+    # active order, and must still say so (rules/data.py, ``unchecked``).
     return PatientFacts(
         today=today,
         patient_id=patient_id,
@@ -188,4 +190,5 @@ def _empty_patient(today: date, patient_id: str) -> PatientFacts:
         last_glucose_test=None,
         pregnancy=None,
         lactation=None,
+        unavailable=dict(unavailable),
     )

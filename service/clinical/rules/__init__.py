@@ -21,7 +21,7 @@ from service.clinical.rules import (  # noqa: F401  (imported for registration)
     titration,
 )
 from service.clinical.rules.base import REGISTRY, RuleInput, is_stop
-from service.clinical.rules.data import unidentified_orders
+from service.clinical.rules.data import unchecked, unidentified_orders
 
 
 def registered_codes() -> set[str]:
@@ -76,6 +76,9 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
         findings.extend(order_findings)
     if facts.unidentified:
         findings.append(unidentified_orders(facts.unidentified))
+    missing = unchecked(facts, findings, patient_view=patient_view)
+    if missing is not None:
+        findings.append(missing)
     return findings
 
 

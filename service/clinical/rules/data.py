@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
+from service.clinical.facts import BaclofenOrder, HookFacts
 from service.clinical.findings import Finding
 from service.clinical.rules.base import RuleInput, rule
 
@@ -23,21 +24,47 @@ def data_missing(inp: RuleInput) -> Iterator[Finding]:
         missing.append(("birth date", "age checks (children, elderly) did not run"))
     if inp.order.dose.dose_absent:
         missing.append(("dose", "the order states no dose: dose checks did not run"))
-    for key, reason in sorted(inp.patient.unavailable.items()):
+    missing += _unavailable(inp.patient.unavailable)
+    if missing:
+        yield _finding(missing, inp.order)
+
+
+def _unavailable(unavailable: Mapping[str, str]) -> list[tuple[str, str]]:
+    missing = []
+    for key, reason in sorted(unavailable.items()):
         what = WHAT_A_KEY_FEEDS.get(key, key)
         missing.append((what.split(" (")[0], f"{what} could not be obtained: {reason}"))
-    if not missing:
-        return
+    return missing
+
+
+def _finding(missing: list[tuple[str, str]], order: BaclofenOrder | None) -> Finding:
     short = ", ".join(m[0] for m in missing)
     if len(short) > 90:
         short = f"{len(missing)} pieces of data are missing"
-    yield Finding(
+    return Finding(
         "data-missing",
         "warning",
-        inp.order,
+        order,
         values={"what": short + " missing" if "missing" not in short else short},
         facts=tuple(("Missing", detail) for _, detail in missing),
     )
+
+
+def unchecked(
+    facts: HookFacts, findings: Sequence[Finding], *, patient_view: bool
+) -> Finding | None:
+    """Data that could not be obtained, when no order's card says so already.
+
+    The per-order rule does not run on a stopped order (only the stop rules do), and a
+    patient-view whose medication list could not be read finds no order at all: both were
+    answered with no card, silence where the checks had not run.
+    """
+    unavailable = facts.patient.unavailable
+    if not unavailable or any(finding.rule == "data-missing" for finding in findings):
+        return None
+    if facts.orders or (patient_view and "medications" in unavailable):
+        return _finding(_unavailable(unavailable), None)
+    return None
 
 
 def unidentified_orders(references: tuple[str, ...]) -> Finding:

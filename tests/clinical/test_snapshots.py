@@ -1,0 +1,89 @@
+"""The full answer to every example, kept under review: no rule changes behaviour unnoticed.
+
+For each file in ``fixtures/`` the answer (cards, codes, indicators, summaries, details,
+links, suggestion labels and resources) is compared with ``tests/snapshots/<name>.json``.
+Only the uuids, new in every answer, are left out; dates are stable because the clock is
+pinned to the example's ``evaluationDate``. Any difference fails with a diff.
+
+After an intended change, rewrite the snapshots and review the diff in git:
+
+    BACLOFEN_CDS_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/clinical/test_snapshots.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from service.fixtures import load_fixture
+from tests.conftest import FIXTURES, ROOT, running
+
+SNAPSHOTS = ROOT / "tests" / "snapshots"
+# Read at import: the tests' clean environment removes BACLOFEN_CDS_* before each test.
+UPDATE = os.environ.get("BACLOFEN_CDS_UPDATE_SNAPSHOTS") == "1"
+FILES = sorted(FIXTURES.glob("*.json"))
+
+
+def normalised(value: Any) -> Any:
+    """The answer without what differs from one call to the next (uuids)."""
+    if isinstance(value, dict):
+        return {key: normalised(item) for key, item in value.items() if key != "uuid"}
+    if isinstance(value, list):
+        return [normalised(item) for item in value]
+    return value
+
+
+def text_of(answer: Any) -> str:
+    return json.dumps(answer, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def compare(path: Path, got: str, *, update: bool = UPDATE) -> None:
+    if update:
+        path.write_text(got, encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(f"no snapshot {path.name}; write it with BACLOFEN_CDS_UPDATE_SNAPSHOTS=1")
+    expected = path.read_text(encoding="utf-8")
+    if got != expected:
+        diff = difflib.unified_diff(
+            expected.splitlines(keepends=True),
+            got.splitlines(keepends=True),
+            fromfile=f"snapshot {path.name}",
+            tofile="answer now",
+        )
+        pytest.fail("the answer changed (review; update if intended):\n" + "".join(diff))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+async def test_answer_matches_its_snapshot(make_app: Callable[..., FastAPI], path: Path) -> None:
+    fixture = load_fixture(path)
+    async with running(make_app(today=fixture.evaluation_date)) as http:
+        response = await http.post(f"/cds-services/{fixture.service}", json=fixture.request)
+    assert response.status_code == 200, response.text
+    compare(SNAPSHOTS / f"{path.stem}.json", text_of(normalised(response.json())))
+
+
+def test_every_snapshot_has_its_example() -> None:
+    stale = {p.stem for p in SNAPSHOTS.glob("*.json")} - {p.stem for p in FILES}
+    assert not stale, f"snapshots without an example in fixtures/: {sorted(stale)}"
+
+
+def test_a_changed_answer_fails_with_a_diff(tmp_path: Path) -> None:
+    snapshot = tmp_path / "x.json"
+    snapshot.write_text(text_of({"cards": [{"indicator": "warning"}]}))
+    with pytest.raises(pytest.fail.Exception, match=r'-.*"warning"\n\+.*"critical"'):
+        compare(snapshot, text_of({"cards": [{"indicator": "critical"}]}), update=False)
+
+
+def test_uuids_are_left_out_and_nothing_else() -> None:
+    answer = {
+        "cards": [{"uuid": "a", "summary": "s", "suggestions": [{"uuid": "b", "label": "l"}]}]
+    }
+    assert normalised(answer) == {"cards": [{"summary": "s", "suggestions": [{"label": "l"}]}]}

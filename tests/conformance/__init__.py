@@ -1,0 +1,1 @@
+"""The conformance checker every test uses (see ``tests/conftest.py``)."""
