@@ -14,6 +14,7 @@ from cds_hooks.jwt import TokenRejected
 from service.auth.replay import MemoryReplayCache, RedisReplayCache
 from service.clinical.knowledge import Knowledge
 from tests.auth_support import JwksServer, bearer, client_for, make_auth_app
+from tests.requirements import unavailable
 from tests.tokens import audience, sandbox_token
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -47,7 +48,7 @@ async def redis_cache() -> AsyncIterator[RedisReplayCache]:
         await client.ping()
     except (RedisError, OSError) as error:
         await client.aclose()
-        pytest.skip(f"Redis at 127.0.0.1:6379 is unreachable ({type(error).__name__})")
+        unavailable(f"Redis at 127.0.0.1:6379 is unreachable ({type(error).__name__})")
     prefix = f"baclofen-cds-test:{uuid.uuid4()}:"
     cache = RedisReplayCache(client, prefix)
     yield cache

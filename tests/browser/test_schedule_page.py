@@ -7,7 +7,6 @@ tests/artifacts/ (git-ignored) for the record of the CI run.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
@@ -22,6 +21,7 @@ import uvicorn
 from service.app import create_app
 from service.fixtures import load_fixture
 from tests.conftest import FIXTURES, ROOT, make_settings
+from tests.requirements import unavailable
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -57,9 +57,7 @@ def server() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if CHROMIUM is None or CHROMEDRIVER is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium and chromedriver must be installed on CI (.ci/run installs them)")
-        pytest.skip(
+        unavailable(
             "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
         )
     from selenium import webdriver

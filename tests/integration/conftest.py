@@ -8,7 +8,6 @@ closes, so it cannot outlive the session even if pytest is killed.
 from __future__ import annotations
 
 import json
-import os
 import selectors
 import shutil
 import socket
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
+from tests.requirements import unavailable
 
 SERVER_DIR = ROOT / "tests" / "fhir_server"
 START_TIMEOUT_S = 30
@@ -75,9 +75,7 @@ def resources_of(prefetch: dict[str, Any]) -> list[dict[str, Any]]:
 def _node() -> str:
     node = shutil.which("node")
     if node is None:
-        if os.environ.get("CI"):
-            pytest.fail("node is not installed, and CI must run the FHIR server tests")
-        pytest.skip("node is not installed: the FHIR server integration tests need Node 20")
+        unavailable("node is not installed: the FHIR server integration tests need Node 20")
     if not (SERVER_DIR / "node_modules" / "@medplum" / "fhir-router").is_dir():
         pytest.fail(
             "the test FHIR server is not installed: run ./scripts/test, or "
