@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import inprocess
+from bench.run import combine_rounds
 from bench.workloads import SERVICES, build, resource_count, scaled
 from service.services import SERVICES as CATALOGUE
 from tests.conftest import ROOT
@@ -68,7 +69,8 @@ def test_the_http_benchmark_runs_and_checks_its_answers(tmp_path: Path) -> None:
         unavailable("wrk is not installed (Debian: apt-get install wrk)")
     out = tmp_path / "result.json"
     command = [sys.executable, "-m", "bench.run", "--workers", "1", "--concurrency", "2"]
-    command += ["--duration", "1", "--workloads", "typical", "no-baclofen", "--out", str(out)]
+    command += ["--duration", "2", "--rounds", "2", "--workloads", "typical", "no-baclofen"]
+    command += ["--out", str(out)]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert finished.returncode == 0, finished.stderr[-2000:]
     rows = {row["workload"]: row for row in json.loads(out.read_text())["rows"]}
@@ -78,3 +80,27 @@ def test_the_http_benchmark_runs_and_checks_its_answers(tmp_path: Path) -> None:
         assert row["result"]["requests"] > 0
         assert row["result"]["status_errors"] == row["result"]["socket_errors"] == 0
         assert row["floor"]["requests"] > 0
+        assert row["ratio_to_floor"] > 0
+
+
+def test_rounds_are_summed_and_their_median_reported() -> None:
+    def wrk_round(requests: int, rps: float, p99_us: int) -> dict[str, Any]:
+        return {
+            "requests": requests,
+            "duration_us": 1_000_000,
+            "status_errors": 0,
+            "socket_errors": 1 if requests == 30 else 0,
+            "rps": rps,
+            "p50_us": 100,
+            "p95_us": 200,
+            "p99_us": p99_us,
+            "max_us": 900,
+        }
+
+    merged = combine_rounds(
+        [wrk_round(10, 10.0, 300), wrk_round(30, 30.0, 900), wrk_round(20, 20.0, 400)]
+    )
+    assert merged["requests"] == 60
+    assert merged["socket_errors"] == 1  # an error in any round is kept
+    assert merged["rps"] == 20.0
+    assert merged["p99_us"] == 400
