@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
@@ -38,6 +39,14 @@ from service.clinical.rules import check_catalogue
 from service.evaluate import Evaluator, FetcherFactory
 from service.prefetch_client import PrefetchClient, fetcher_factory_for
 from service.settings import Settings
+
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
 
 log = logging.getLogger("baclofen_cds")
 
@@ -88,6 +97,11 @@ def create_app(
         description="CDS Hooks 2.0 decision support for baclofen orders.",
         docs_url=None,
         redoc_url=None,
+        # FastAPI's own OpenTelemetry export is off, whatever the environment says: its logs
+        # carry exception messages, which may quote patient data, and its spans would record
+        # URLs with patient ids. The service's metrics and logs are its own (service.metrics,
+        # service.api.access). It also spares a provider lookup on every request.
+        telemetry=NO_FASTAPI_TELEMETRY,
     )
     app.state.on_startup = []  # async callables run in order at start-up
     app.state.on_shutdown = []  # async callables run in reverse order at shutdown
