@@ -127,7 +127,7 @@ class Server:
             ),
             "BACLOFEN_CDS_PUBLIC_BASE_URL": self.base,
             "BACLOFEN_CDS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / f'{workers}.sqlite3'}",
-            "BACLOFEN_CDS_LOG_LEVEL": "WARNING",
+            "BACLOFEN_CDS_LOG_LEVEL": "INFO",  # as deployed: one access line per request
             "BACLOFEN_CDS_TODAY": TODAY,
             "BACLOFEN_CDS_BENCHMARK_FLOOR": "true",
             "BACLOFEN_CDS_WORKERS": str(workers),
