@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 START_TIMEOUT_S = 60  # two servers starting at once on a shared 2-core machine
 STOP_TIMEOUT_S = 40  # above serve's graceful shutdown (20 s) and the recorder's drain (15 s)
@@ -42,6 +43,11 @@ class Server:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def rss_bytes(self) -> int:
+        """The server process's resident memory (with one worker, the process serving)."""
+        rss: int = psutil.Process(self.process.pid).memory_info().rss
+        return rss
 
     def log_lines(self) -> list[dict[str, Any]]:
         """Every line written so far, each parsed as JSON (a line that is not fails the test)."""
@@ -78,9 +84,14 @@ class Server:
         return self.wait()
 
 
-def start(workdir: Path, env: dict[str, str], *args: str, name: str = "server") -> Server:
-    """Start ``baclofen-cds serve ARGS`` in ``workdir``; ``env`` is added to a clean environment."""
-    port = free_port()
+def start(
+    workdir: Path, env: dict[str, str], *args: str, name: str = "server", port: int | None = None
+) -> Server:
+    """Start ``baclofen-cds serve ARGS`` in ``workdir``; ``env`` is added to a clean environment.
+
+    ``port``: when the environment must name it in advance (a public base URL); else a free one.
+    """
+    port = port or free_port()
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -108,9 +119,11 @@ def start(workdir: Path, env: dict[str, str], *args: str, name: str = "server") 
 
 
 @contextmanager
-def serving(workdir: Path, env: dict[str, str], *args: str) -> Iterator[Server]:
+def serving(
+    workdir: Path, env: dict[str, str], *args: str, port: int | None = None
+) -> Iterator[Server]:
     """A ready server, stopped with SIGTERM at the end, which it must survive cleanly."""
-    server = start(workdir, env, *args)
+    server = start(workdir, env, *args, port=port)
     try:
         server.wait_ready()
         yield server

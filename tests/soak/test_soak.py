@@ -37,7 +37,7 @@ from service.fixtures import Fixture, find_fixture
 from tests.conformance.answers import check_answer
 from tests.conftest import FIXTURES, ROOT
 from tests.integration.conftest import FhirTestServer, fhir_server_process, resources_of
-from tests.soak.server import ServiceProcess, free_port, service_process
+from tests.servers import Server, free_port, serving
 from tests.soak.traffic import EXPECTED, Call, Traffic, trusted_issuers
 
 # Read at import: the tests' clean environment removes BACLOFEN_CDS_* before each test.
@@ -219,9 +219,7 @@ async def test_soak(tmp_path: Path) -> None:
             "BACLOFEN_CDS_TODAY": examples[0].evaluation_date.isoformat(),
             "BACLOFEN_CDS_LOG_LEVEL": "WARNING",
         }
-        server: ServiceProcess = stack.enter_context(
-            service_process(environment, tmp_path / "service.log", port)
-        )
+        server: Server = stack.enter_context(serving(tmp_path, environment, port=port))
         traffic = Traffic(base_url, examples, fhir.spaces(), random.Random(20261123))
         started = time.perf_counter()
         clients = [asyncio.create_task(client(run, base_url, traffic)) for _ in range(CLIENTS)]
@@ -247,7 +245,7 @@ async def test_soak(tmp_path: Path) -> None:
         elapsed = time.perf_counter() - started
         await asyncio.sleep(2)  # the advice recorder's queue drains
         rss["after_run"] = server.rss_bytes()
-        log = server.log
+        log = server.log_text()
 
     accepted = {
         (item["card"], item["outcome"], instant(item["outcomeTimestamp"]))
@@ -273,5 +271,4 @@ async def test_soak(tmp_path: Path) -> None:
 
     growth = rss["after_run"] / rss["after_warm_up"] - 1
     assert abs(growth) <= RSS_TOLERANCE, f"RSS changed by {growth:.0%}\n{summary}"
-    text = log.read_text(errors="replace")
-    assert "unhandled" not in text, text[-3000:]
+    assert "unhandled" not in log, log[-3000:]
