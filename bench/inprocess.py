@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.workloads import SERVICES, build, resource_count, scaled
 from service.clinical.assess import assess
-from service.clinical.knowledge import load_knowledge
+from service.clinical.knowledge import Knowledge, load_knowledge
 from service.evaluate import Evaluator
 
 TODAY = dt.date(2026, 11, 23)
@@ -34,6 +34,23 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def core_ms(knowledge: Knowledge, request: dict[str, Any], patient_view: bool = False) -> float:
+    """One call of the clinical core on ``request``, in milliseconds."""
+    context = request["context"]
+    started = time.perf_counter()
+    assess(
+        knowledge=knowledge,
+        today=TODAY,
+        patient_id=context["patientId"],
+        prefetch=request["prefetch"],
+        unavailable={},
+        base_url="https://cds.example.org",
+        draft_orders=context.get("draftOrders"),
+        patient_view=patient_view,
+    )
+    return (time.perf_counter() - started) * 1000
+
+
 def measure(repeat: int, cold: bool) -> list[dict[str, Any]]:
     knowledge = load_knowledge()
     evaluator = Evaluator(knowledge, base_url="https://cds.example.org", clock=lambda: TODAY)
@@ -42,24 +59,12 @@ def measure(repeat: int, cold: bool) -> list[dict[str, Any]]:
     loop = asyncio.new_event_loop()
     for name, service in SERVICES.items():
         request = build(name)
-        context = request["context"]
         core: list[float] = []
         pipeline: list[float] = []
         for _ in range(repeat):
             if cold:
                 knowledge.forget()
-            started = time.perf_counter()
-            assess(
-                knowledge=knowledge,
-                today=TODAY,
-                patient_id=context["patientId"],
-                prefetch=request["prefetch"],
-                unavailable={},
-                base_url="https://cds.example.org",
-                draft_orders=context.get("draftOrders"),
-                patient_view=name == "patient-view",
-            )
-            core.append((time.perf_counter() - started) * 1000)
+            core.append(core_ms(knowledge, request, patient_view=name == "patient-view"))
             body = json.loads(json.dumps(request))  # what the route hands over after parsing
             if cold:
                 knowledge.forget()
@@ -86,20 +91,9 @@ def growth(repeat: int, factors: tuple[int, ...] = (1, 2, 4, 8, 16, 32)) -> list
     rows = []
     for factor in factors:
         request = scaled(factor)
-        context = request["context"]
         samples: list[float] = []
         for _ in range(max(5, repeat // factor)):
-            started = time.perf_counter()
-            assess(
-                knowledge=knowledge,
-                today=TODAY,
-                patient_id=context["patientId"],
-                prefetch=request["prefetch"],
-                unavailable={},
-                base_url="https://cds.example.org",
-                draft_orders=context.get("draftOrders"),
-            )
-            samples.append((time.perf_counter() - started) * 1000)
+            samples.append(core_ms(knowledge, request))
         resources = resource_count(request)
         median = statistics.median(samples)
         rows.append(

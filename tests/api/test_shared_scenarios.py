@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
-from service.fixtures import load_fixture
 from tests.conftest import SHARED_SCENARIOS
-from tests.expectations import problems
+from tests.expectations import check_example
 
 SCENARIOS = sorted(SHARED_SCENARIOS.glob("*.json")) if SHARED_SCENARIOS.is_dir() else []
 
@@ -19,11 +17,4 @@ SCENARIOS = sorted(SHARED_SCENARIOS.glob("*.json")) if SHARED_SCENARIOS.is_dir()
 @pytest.mark.skipif(not SCENARIOS, reason="../shared/scenarios is not next to this checkout")
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 async def test_shared_scenario(make_app: Callable[..., FastAPI], path: Path) -> None:
-    fixture = load_fixture(path)
-    app = make_app(today=fixture.evaluation_date)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
-        response = await http.post(f"/cds-services/{fixture.service}", json=fixture.request)
-    assert response.status_code == 200, response.text
-    assert not problems(fixture.expect, response.json())
+    await check_example(make_app, path)

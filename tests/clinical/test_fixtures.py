@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from service.clinical.knowledge import Knowledge
 from service.fixtures import load_fixture
 from tests.conftest import FIXTURES
-from tests.expectations import problems
+from tests.expectations import check_example
 
 FILES = sorted(FIXTURES.glob("*.json"))
 
@@ -30,11 +29,4 @@ def test_every_rule_code_has_an_example(knowledge: Knowledge) -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 async def test_fixture(make_app: Callable[..., FastAPI], path: Path) -> None:
-    fixture = load_fixture(path)
-    app = make_app(today=fixture.evaluation_date)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
-        response = await http.post(f"/cds-services/{fixture.service}", json=fixture.request)
-    assert response.status_code == 200, response.text
-    assert not problems(fixture.expect, response.json())
+    await check_example(make_app, path)
