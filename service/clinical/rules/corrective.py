@@ -14,6 +14,7 @@ from datetime import timedelta
 from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.deliverable import doses_between, doses_not_above
 from service.clinical.findings import SuggestionSpec, UpdateDose
+from service.clinical.limits import oral_ceiling
 from service.clinical.rules.base import RuleInput, current_daily, number
 from service.clinical.rules.schedule_suggestions import (
     slow_variant,
@@ -25,9 +26,22 @@ from service.clinical.schedules import doses_text
 _EPSILON = 1e-9
 
 
+def _within_ceiling(inp: RuleInput, target_daily: float, why: str) -> tuple[float, str]:
+    """The target, lowered to the patient's ceiling when another limit is lower still.
+
+    Each rule knows its own limit (a band, a renal cap); the correction it offers must keep
+    all of them, or accepting one card's suggestion would fire another card.
+    """
+    ceiling = oral_ceiling(inp.patient, inp.knowledge)
+    if ceiling.daily_mg < target_daily - _EPSILON:
+        return ceiling.daily_mg, ceiling.reason
+    return target_daily, why
+
+
 def permitted_dose(inp: RuleInput, target_daily: float, why: str) -> SuggestionSpec | None:
     """Bring the order to ``target_daily`` (a limit: maximum, band, renal cap) safely."""
     order = inp.order
+    target_daily, why = _within_ceiling(inp, target_daily, why)
     if order.dose.kind is not DoseKind.ORAL or target_daily <= 0:
         return None
     current = inp.context.current
@@ -77,6 +91,7 @@ def _update(inp: RuleInput, target_daily: float, why: str) -> UpdateDose | None:
 
 def stepping_note(inp: RuleInput, target_daily: float) -> tuple[str, ...]:
     """Why a correction does not go straight to ``target_daily`` (for the card detail)."""
+    target_daily, _ = _within_ceiling(inp, target_daily, "")
     current = inp.context.current
     if current is None or current.dose.kind is not DoseKind.ORAL:
         return ()

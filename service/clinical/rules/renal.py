@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from service.clinical.findings import Finding, SuggestionSpec
+from service.clinical.findings import Finding, ScheduleSuggestion, SuggestionSpec
 from service.clinical.limits import effective_renal_value, renal_band
 from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
 from service.clinical.rules.corrective import permitted_dose, stepping_note
@@ -77,7 +77,9 @@ def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
     schedule = slow_titration_for_start_or_increase(inp)
     if schedule is not None:
         # The slow titration stops at the renal maximum too: it is the better of the two.
-        suggestions = (schedule, *(replace(s, recommended=False) for s in suggestions))
+        # A cap lowered to a child's band may itself be a titration: the slow one replaces it.
+        others = (s for s in suggestions if not isinstance(s, ScheduleSuggestion))
+        suggestions = (schedule, *(replace(s, recommended=False) for s in others))
     yield Finding(
         "renal-impairment",
         "warning",
