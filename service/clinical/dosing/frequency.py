@@ -73,7 +73,8 @@ def _from_repeat(repeat: Any) -> float | None:
     # `when` (MORN, EVE...) and `timeOfDay` lists name the times of a dosing day.
     times_listed = float(max(len(_strings(r.get("when"))), len(_strings(r.get("timeOfDay")))))
     frequency = as_number(r.get("frequencyMax")) or as_number(r.get("frequency"))
-    period_unit = as_str(r.get("periodUnit"))
+    # DSTU2 spells it periodUnits (the CDS Hooks sandbox's default FHIR server).
+    period_unit = as_str(r.get("periodUnit")) or as_str(r.get("periodUnits"))
     # The high end of a period range is the shorter period: keep `period`, not `periodMax`.
     period = as_number(r.get("period")) or (1.0 if period_unit else None)
 
@@ -90,6 +91,8 @@ def _from_repeat(repeat: Any) -> float | None:
         return max(1.0, count / period_days, times_listed)
     if frequency is None and times_listed:
         return times_listed
+    if frequency is None and period is None and as_number(r.get("count")) == 1:
+        return 1.0  # one administration (an intrathecal screening bolus): its dose is the day's
     return None
 
 
@@ -128,4 +131,10 @@ def administrations_per_day(timing: Any) -> float | None:
     from_repeat = _from_repeat(t.get("repeat"))
     if from_repeat is not None:
         return from_repeat
-    return _from_code(t.get("code"))
+    from_code = _from_code(t.get("code"))
+    if from_code is not None:
+        return from_code
+    events = t.get("event")
+    if isinstance(events, list) and len(events) == 1 and as_dict(t.get("repeat")) is None:
+        return 1.0  # a single administration at one stated time
+    return None

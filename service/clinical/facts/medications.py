@@ -69,7 +69,8 @@ def baclofen_order(
     return BaclofenOrder(
         reference=reference_of(request),
         status=(as_str(request.get("status")) or "unknown").lower(),
-        authored_on=parse_date(request.get("authoredOn")),
+        # DSTU2 MedicationOrder (the CDS Hooks sandbox's default server) says dateWritten.
+        authored_on=parse_date(request.get("authoredOn") or request.get("dateWritten")),
         product=product,
         dose=order_dose(request, product, knowledge),
         prior_prescription=reference_id(request.get("priorPrescription")),

@@ -1,0 +1,134 @@
+"""Schedules as suggestions: the variant, the target, and the words of the label."""
+
+from __future__ import annotations
+
+from service.clinical.facts import BaclofenOrder
+from service.clinical.findings import ScheduleSuggestion
+from service.clinical.limits import is_elderly, oral_ceiling, renal_band
+from service.clinical.rule_input import RuleInput
+from service.clinical.schedules import (
+    Schedule,
+    intrathecal_reduction,
+    taper,
+    titration,
+)
+from service.clinical.wording import number
+
+
+def slow_variant(inp: RuleInput) -> bool:
+    """Slow titration (+5 mg/day): age 65 or over, renal impairment, children under 12."""
+    dosing = inp.knowledge.dosing
+    age = inp.patient.age
+    if is_elderly(inp.patient, inp.knowledge):
+        return True
+    if age is not None and age.youngest < dosing.titration.slow_variant_under_age:
+        return True
+    return renal_band(inp.patient, inp.knowledge) is not None
+
+
+def long_taper(inp: RuleInput, from_daily: float) -> bool:
+    """At least 21 days: 60 mg/day or more, age 65 or over, or renal impairment."""
+    return (
+        from_daily >= inp.knowledge.dosing.taper.long_from_daily_mg
+        or is_elderly(inp.patient, inp.knowledge)
+        or renal_band(inp.patient, inp.knowledge) is not None
+    )
+
+
+def _substitution_note(schedule: Schedule) -> str:
+    strength = schedule.product.strength_mg
+    if not schedule.substituted or strength is None:
+        return ""
+    return f" (as {number(strength)} mg tablets, halved where needed, which allow every step)"
+
+
+def titration_suggestion(
+    inp: RuleInput, target: float, *, slow: bool, from_daily: float | None = None
+) -> ScheduleSuggestion | None:
+    ceiling = oral_ceiling(inp.patient, inp.knowledge)
+    schedule = titration(
+        knowledge=inp.knowledge,
+        product=inp.order.product,
+        target_daily=target,
+        ceiling_daily=ceiling.daily_mg,
+        slow=slow,
+        from_daily=from_daily,
+    )
+    if schedule is None or (from_daily is None and len(schedule.steps) < 2):
+        return None
+    dosing = inp.knowledge.dosing
+    pace = (
+        f"+{number(dosing.titration.slow_step_daily_mg)} mg/day"
+        if slow
+        else f"+{number(dosing.titration.max_step_daily_mg / dosing.oral.start_frequency_per_day)}"
+        " mg per dose"
+    )
+    first = schedule.steps[0]
+    label = (
+        f"{'Slow titration' if slow else 'Titration'}: {number(first.daily)} mg/day, "
+        f"{pace} every {dosing.titration.interval_days} days to "
+        f"{number(schedule.final_daily)} mg/day{_substitution_note(schedule)}"
+    )
+    return ScheduleSuggestion(inp.order, schedule, label, prior=inp.context.current)
+
+
+def taper_suggestion(
+    inp: RuleInput,
+    current: BaclofenOrder,
+    from_daily: float,
+    to_daily: float = 0.0,
+    *,
+    final_per_day: int | None = None,
+) -> ScheduleSuggestion | None:
+    schedule = taper(
+        knowledge=inp.knowledge,
+        product=current.product,
+        from_daily=from_daily,
+        to_daily=to_daily,
+        long=long_taper(inp, from_daily),
+        final_per_day=final_per_day or inp.knowledge.dosing.oral.start_frequency_per_day,
+    )
+    if schedule is None:
+        return None
+    if to_daily > 0:
+        final = number(schedule.final_daily)
+        label = (
+            f"Taper from {number(from_daily)} to {final} mg/day over {schedule.total_days} "
+            f"days, then keep {final} mg/day{_substitution_note(schedule)}"
+        )
+    else:
+        label = (
+            f"Taper instead: {number(from_daily)} mg/day down to stop over "
+            f"{schedule.total_days} days{_substitution_note(schedule)}"
+        )
+    return ScheduleSuggestion(inp.order, schedule, label, prior=current)
+
+
+def intrathecal_suggestion(
+    inp: RuleInput, current: BaclofenOrder, from_mcg: float, to_mcg: float = 0.0
+) -> ScheduleSuggestion | None:
+    reduction = inp.knowledge.dosing.intrathecal.reduction
+    schedule = intrathecal_reduction(
+        knowledge=inp.knowledge, product=current.product, from_mcg=from_mcg, to_mcg=to_mcg
+    )
+    if schedule is None:
+        return None
+    final = number(schedule.final_daily)
+    per_step = number(reduction.max_step_fraction * 100)
+    if len(schedule.steps) == 1 and to_mcg <= 0:
+        label = (
+            f"Keep {final} mcg/day by pump instead of stopping: stop only under specialist "
+            "supervision with oral baclofen cover"
+        )
+    elif to_mcg > 0:
+        label = (
+            f"Reduce gradually: {number(from_mcg)} mcg/day by pump down to {final} mcg/day "
+            f"over {schedule.total_days} days, at most {per_step} % per step"
+        )
+    else:
+        label = (
+            f"Reduce gradually: {number(from_mcg)} mcg/day by pump down to {final} mcg/day "
+            f"over {schedule.total_days} days, at most {per_step} % per step; stop from there "
+            "only under specialist supervision with oral baclofen cover"
+        )
+    return ScheduleSuggestion(inp.order, schedule, label, prior=current)
