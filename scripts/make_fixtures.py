@@ -32,6 +32,7 @@ from tests.factories import (  # noqa: E402
     ORAL,
     SNOMED,
     TODAY,
+    UCUM,
     allergy,
     condition,
     crcl,
@@ -190,6 +191,59 @@ def sandbox_order_select() -> dict[str, Any]:
     )
     del request["context"]["draftOrders"]["type"]
     return request
+
+
+def dstu2_sandbox_order() -> dict[str, Any]:
+    """What the CDS Hooks sandbox sends on its default DSTU2 FHIR server: a MedicationOrder,
+    ``timing.repeat.periodUnits``, the dose directly on the dosage instruction."""
+    order = {
+        "resourceType": "MedicationOrder",
+        "id": "request-123",
+        "status": "draft",
+        "dateWritten": TODAY.isoformat(),
+        "patient": {"reference": "Patient/pat-1"},
+        "medicationCodeableConcept": rxnorm_concept("197391", "Baclofen 10 MG Oral Tablet"),
+        "dosageInstruction": [
+            {
+                "doseQuantity": {
+                    "value": 3,
+                    "system": "http://unitsofmeasure.org",
+                    "code": "{pill}",
+                },
+                "timing": {"repeat": {"frequency": 4, "period": 1, "periodUnits": "d"}},
+            }
+        ],
+    }
+    request = hook_request([order], hook="order-select", selections=["MedicationOrder/request-123"])
+    del request["context"]["draftOrders"]["type"]
+    return request
+
+
+def active_oral(
+    per_dose: float, per_day: int, *, rid: str, medication: dict[str, Any] = BACLOFEN_10
+) -> dict[str, Any]:
+    return med_request(
+        medication,
+        [dosage(per_dose, frequency=per_day)],
+        status="active",
+        authored_days_ago=180,
+        rid=rid,
+    )
+
+
+def screening_bolus() -> dict[str, Any]:
+    bolus = med_request(BACLOFEN_IT_TEXT, rid="mr-bolus")
+    bolus["dosageInstruction"] = [
+        {
+            "text": "50 mcg intrathecal bolus, once",
+            "route": INTRATHECAL,
+            "timing": {"repeat": {"count": 1}},
+            "doseAndRate": [
+                {"doseQuantity": {"value": 50, "unit": "mcg", "system": UCUM, "code": "ug"}}
+            ],
+        }
+    ]
+    return hook_request([bolus])
 
 
 SPECS: list[Spec] = [
@@ -745,6 +799,110 @@ SPECS: list[Spec] = [
         {},
         empty=True,
         service="baclofen-order-select",
+    ),
+    Spec(
+        "68-patient-view-120-mg-day-for-six-months",
+        "patient-view, 30 mg four times daily for six months: the correction tapers from 120",
+        lambda: patient_view(active=[active_oral(30, 4, rid="mr-active")]),
+        {"dose-above-max": "critical"},
+        service="baclofen-patient-view",
+        taper=True,
+    ),
+    Spec(
+        "69-medication-list-unavailable",
+        "the medication list could not be obtained: no start or change is assumed",
+        lambda: start(60, omit=("medications",)),
+        {"data-missing": "warning"},
+        absent=["start-dose-high", "titration-plan", "titration-too-fast"],
+    ),
+    Spec(
+        "70-oral-bridging-beside-a-pump",
+        "5 mg three times daily by mouth beside a 500 mcg/day pump: judged as an oral start",
+        lambda: hook_request(
+            [med_request(BACLOFEN_10, [dosage(5)], rid="mr-draft")],
+            medications=[it_pump(500, status="active", rid="mr-pump")],
+        ),
+        {},
+        strict=True,
+        titration=True,
+    ),
+    Spec(
+        "71-intrathecal-put-on-hold",
+        "an intrathecal order put on hold: a gradual reduction, never a stop",
+        lambda: hook_request(
+            [it_pump(600, status="on-hold", rid="mr-pump")],
+            medications=[it_pump(600, status="active", rid="mr-pump")],
+        ),
+        {"intrathecal-discontinuation": "critical"},
+        taper=True,
+    ),
+    Spec(
+        "72-new-start-60-mg-day-on-20-mg-tablets",
+        "new start at 60 mg/day on 20 mg tablets: the titration starts at 5 mg three times daily",
+        lambda: start(60, medication=BACLOFEN_20),
+        {"start-dose-high": "warning"},
+        titration=True,
+    ),
+    Spec(
+        "73-sandbox-dstu2-medication-order",
+        "the CDS Hooks sandbox on DSTU2: 3 x 10 mg four times daily is 120 mg/day",
+        dstu2_sandbox_order,
+        {"dose-above-max": "critical", "start-dose-high": "warning"},
+        service="baclofen-order-select",
+        titration=True,
+    ),
+    Spec(
+        "74-two-new-drafts-one-start",
+        "two new drafts in one call (30 + 20 mg/day): one start, one schedule",
+        lambda: hook_request(
+            [
+                med_request(BACLOFEN_10, [dosage(10, frequency=3)], rid="mr-draft"),
+                med_request(BACLOFEN_5, [dosage(10, frequency=2)], rid="mr-draft-2"),
+            ]
+        ),
+        {"start-dose-high": "warning", "duplicate-therapy": "warning"},
+        titration=True,
+    ),
+    Spec(
+        "75-elderly-renal-new-start-one-schedule",
+        "80-year-old, eGFR 45, new start at 30 mg/day: one slow titration for three cards",
+        lambda: start(
+            30,
+            patient_resource=adult(age=80, gender="female"),
+            observations=[weight(62), egfr(45)],
+        ),
+        {"start-dose-high": "warning", "renal-impairment": "warning"},
+        titration=True,
+    ),
+    Spec(
+        "76-parkinsons-elderly-no-titration",
+        "Parkinson's disease at 78, new start: the contraindication, and no titration beside it",
+        lambda: start(
+            15,
+            patient_resource=adult(age=78),
+            conditions=[condition(snomed="49049000", display="Parkinson's disease")],
+        ),
+        {"contraindication-parkinsons": "critical"},
+        absent=["titration-plan"],
+    ),
+    Spec(
+        "77-intrathecal-screening-bolus",
+        "an intrathecal screening bolus of 50 mcg (count 1): one dose, not unverifiable",
+        screening_bolus,
+        {},
+        absent=["dose-unverifiable"],
+    ),
+    Spec(
+        "78-patient-view-two-oral-orders-above-the-maximum",
+        "patient-view, 60 + 50 mg/day in two active orders: critical, and no abrupt stop",
+        lambda: patient_view(
+            active=[
+                active_oral(20, 3, rid="mr-a", medication=BACLOFEN_20),
+                active_oral(25, 2, rid="mr-b"),
+            ]
+        ),
+        {"duplicate-therapy": "critical"},
+        service="baclofen-patient-view",
     ),
 ]
 

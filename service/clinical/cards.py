@@ -105,34 +105,62 @@ def _reference(order: BaclofenOrder) -> str | None:
 def _actions(spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge) -> list[Action]:
     patient_id = settings.patient_id
     if isinstance(spec, UpdateDose):
-        resource = resources.updated_dose(spec.order, spec.doses, patient_id, knowledge, spec.start)
-        return [_replace_order(resource, spec.label)]
+        resource = resources.updated_dose(
+            spec.order, spec.doses, patient_id, knowledge, spec.start, settings.today
+        )
+        return _with_withdrawn(_replace_order(resource, spec.label), spec, patient_id)
     if isinstance(spec, SwitchProduct):
         resource = resources.switched_product(
             spec.order, spec.product_text, spec.rxnorm, spec.doses,
-            spec.concentration_mg_per_ml, patient_id, knowledge,
+            spec.concentration_mg_per_ml, patient_id, knowledge, settings.today,
         )  # fmt: skip
         return [_replace_order(resource, spec.label)]
     if isinstance(spec, ScheduleSuggestion):
-        resource = resources.scheduled(spec.order, spec.schedule, spec.prior, patient_id, knowledge)
-        return [_replace_order(resource, spec.label)]
+        resource = resources.scheduled(
+            spec.order, spec.schedule, spec.prior, patient_id, knowledge, settings.today
+        )
+        return _with_withdrawn(_replace_order(resource, spec.label), spec, patient_id)
     if isinstance(spec, CancelOrder):
-        reference = _reference(spec.order)
-        if spec.order.is_draft:
-            if reference is None:
-                return []
-            return [Action(type=ActionType.DELETE, description=spec.label, resourceId=reference)]
-        return [
-            Action(
-                type=ActionType.UPDATE,
-                description=spec.label,
-                resource=resources.stopped(spec.order, patient_id),
-            )
-        ]
+        ended = _end(spec.order, spec.label, patient_id)
+        if ended is None:
+            return []
+        if spec.replaced_by is None:
+            return [ended]
+        if spec.replaced_by.reference is None:
+            return []  # a draft without id cannot be given its priorPrescription
+        linked = resources.replacing(spec.replaced_by, spec.order, patient_id)
+        return [_replace_order(linked, spec.label), ended]
     resource = resources.service_request(
         spec.code, spec.display, patient_id, knowledge.observations.loinc_system
     )
     return [Action(type=ActionType.CREATE, description=spec.label, resource=resource)]
+
+
+def _with_withdrawn(
+    main: Action, spec: UpdateDose | ScheduleSuggestion, patient_id: str
+) -> list[Action]:
+    """The change and the end of every order it replaces: the whole of it or none (half of
+    it would leave two orders running side by side)."""
+    actions = [main]
+    for other in spec.withdraw:
+        label = f"{spec.label}: ends {other.reference or 'the other order'}"
+        ended = _end(other, label, patient_id)
+        if ended is None:
+            return []
+        actions.append(ended)
+    return actions
+
+
+def _end(order: BaclofenOrder, label: str, patient_id: str) -> Action | None:
+    """Remove a draft of this session, or stop an active order (None: it cannot be named)."""
+    reference = _reference(order)
+    if order.is_draft:
+        if reference is None:
+            return None
+        return Action(type=ActionType.DELETE, description=label, resourceId=reference)
+    return Action(
+        type=ActionType.UPDATE, description=label, resource=resources.stopped(order, patient_id)
+    )
 
 
 def _replace_order(resource: dict[str, object], label: str) -> Action:
@@ -161,10 +189,6 @@ def _suggestions(
     suggestions = []
     left_out = False
     for spec in finding.suggestions:
-        if isinstance(spec, UpdateDose | SwitchProduct | CancelOrder | ScheduleSuggestion) and (
-            spec.order.resource.get("resourceType") not in ("MedicationRequest",)
-        ):
-            continue  # a DSTU2 MedicationOrder cannot be rewritten as valid R4
         try:
             actions = _actions(spec, settings, knowledge)
         except resources.InvalidSuggestionError:

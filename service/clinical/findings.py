@@ -11,7 +11,7 @@ from datetime import date
 from typing import Literal
 
 from service.clinical.facts import BaclofenOrder
-from service.clinical.schedules import Schedule
+from service.clinical.schedules import Schedule, ScheduleKind
 
 IndicatorName = Literal["info", "warning", "critical"]
 
@@ -25,6 +25,8 @@ class UpdateDose:
     label: str
     recommended: bool = False
     start: date | None = None  # not before this day (the next permitted titration step)
+    raises: bool = False  # above the patient's current daily dose (a titration step)
+    withdraw: tuple[BaclofenOrder, ...] = ()  # other new drafts this one order replaces
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class CancelOrder:
     order: BaclofenOrder
     label: str
     recommended: bool = False
+    raises: bool = False
+    # The new draft that takes the stopped order's place: it is given that order as its
+    # priorPrescription in the same suggestion, so the EHR (and the next call) sees one
+    # replacement, not a stop beside a new start.
+    replaced_by: BaclofenOrder | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class SwitchProduct:
     rxnorm: str | None = None
     concentration_mg_per_ml: float | None = None
     recommended: bool = False
+    raises: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class OrderTest:
     display: str
     label: str
     recommended: bool = True
+    raises: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,13 @@ class ScheduleSuggestion:
     label: str
     prior: BaclofenOrder | None = None  # the active order the schedule takes over from
     recommended: bool = True
+    # Other baclofen orders the schedule replaces: active ones are stopped, drafts removed
+    # (the other new drafts of one start; an older order a lower replacement takes over).
+    withdraw: tuple[BaclofenOrder, ...] = ()
+
+    @property
+    def raises(self) -> bool:
+        return self.schedule.kind is ScheduleKind.TITRATION
 
 
 SuggestionSpec = UpdateDose | CancelOrder | SwitchProduct | OrderTest | ScheduleSuggestion

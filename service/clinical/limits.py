@@ -59,6 +59,11 @@ def renal_band(patient: PatientFacts, knowledge: Knowledge) -> str | None:
     return None
 
 
+def is_elderly(patient: PatientFacts, knowledge: Knowledge) -> bool:
+    """65 or over (K07), counting the oldest age a partial birth date allows."""
+    return patient.age is not None and patient.age.oldest >= knowledge.dosing.elderly.from_age
+
+
 def oral_ceiling(patient: PatientFacts, knowledge: Knowledge) -> Ceiling:
     dosing = knowledge.dosing
     ceiling = Ceiling(dosing.oral.max_daily_mg, "adult maximum")

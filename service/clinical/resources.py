@@ -18,7 +18,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from service.clinical.facts import BaclofenOrder
-from service.clinical.fhir_json import as_dict, as_list, without_empty
+from service.clinical.fhir_json import JSON, as_dict, as_list, without_empty
 from service.clinical.knowledge import Knowledge
 from service.clinical.schedules import Schedule, doses_text
 from service.clinical.wording import is_whole, number
@@ -70,9 +70,33 @@ def patient_instruction(knowledge: Knowledge) -> str:
     return " ".join(line.text for line in knowledge.counselling.patient_instruction)
 
 
+# What a DSTU2 MedicationOrder (the CDS Hooks sandbox's default server) carries over into an R4
+# MedicationRequest suggestion: the identity, the medication and the patient; everything else
+# of DSTU2 (prescriber, dateWritten, its Dosage shape) either has another name in R4 or is
+# rewritten by the suggestion anyway.
+_DSTU2_KEPT = ("id", "status", "medicationCodeableConcept", "medicationReference", "note")
+
+
+def _from_dstu2(order: JSON) -> dict[str, Any]:
+    resource: dict[str, Any] = {k: copy.deepcopy(order[k]) for k in _DSTU2_KEPT if k in order}
+    if as_dict(order.get("patient")) is not None:
+        resource["subject"] = copy.deepcopy(order["patient"])
+    if isinstance(order.get("dateWritten"), str):
+        resource["authoredOn"] = order["dateWritten"]
+    if as_dict(order.get("priorPrescription")) is not None:
+        resource["priorPrescription"] = copy.deepcopy(order["priorPrescription"])
+    if not isinstance(resource.get("note"), list):
+        resource.pop("note", None)
+    return resource
+
+
 def base_request(order: BaclofenOrder, patient_id: str) -> dict[str, Any]:
-    """A copy of the order made valid R4: what sloppy clients leave out is filled in."""
-    resource: dict[str, Any] = copy.deepcopy(dict(order.resource))
+    """A copy of the order made valid R4: what sloppy clients leave out is filled in, and a
+    DSTU2 MedicationOrder is carried over into an R4 MedicationRequest."""
+    if order.resource.get("resourceType") == "MedicationOrder":
+        resource = _from_dstu2(order.resource)
+    else:
+        resource = copy.deepcopy(dict(order.resource))
     resource["resourceType"] = "MedicationRequest"
     resource.setdefault("status", "draft")
     if not resource.get("intent"):
@@ -82,6 +106,16 @@ def base_request(order: BaclofenOrder, patient_id: str) -> dict[str, Any]:
     if "category" in resource and not isinstance(resource["category"], list):
         resource["category"] = as_list(resource["category"])
     resource.pop("meta", None)
+    return resource
+
+
+def rewritten(order: BaclofenOrder, patient_id: str, written_on: date) -> dict[str, Any]:
+    """The order as a suggestion rewrites it: a new prescription, written today (its
+    ``authoredOn`` is the date of the last change, from which schedules and titration
+    intervals count)."""
+    resource = base_request(order, patient_id)
+    resource["status"] = "draft"  # a proposal: the prescriber signs it
+    resource["authoredOn"] = written_on.isoformat()
     return resource
 
 
@@ -157,9 +191,10 @@ def updated_dose(
     doses: tuple[float, ...],
     patient_id: str,
     knowledge: Knowledge,
-    start: date | None = None,
+    start: date | None,
+    written_on: date,
 ) -> dict[str, Any]:
-    resource = base_request(order, patient_id)
+    resource = rewritten(order, patient_id, written_on)
     unit = order.dose.kind.unit
     text = doses_text(doses, unit) + (f" from {start.isoformat()}" if start else "")
     resource["dosageInstruction"] = _with_instructions(
@@ -177,8 +212,9 @@ def switched_product(
     concentration: float | None,
     patient_id: str,
     knowledge: Knowledge,
+    written_on: date,
 ) -> dict[str, Any]:
-    resource = base_request(order, patient_id)
+    resource = rewritten(order, patient_id, written_on)
     resource.pop("medicationReference", None)
     concept: dict[str, Any] = {"text": product_text}
     if rxnorm is not None:
@@ -201,10 +237,10 @@ def scheduled(
     prior: BaclofenOrder | None,
     patient_id: str,
     knowledge: Knowledge,
+    written_on: date,
 ) -> dict[str, Any]:
     """The draft rewritten as the schedule: one MedicationRequest, one Dosage per step."""
-    resource = base_request(order, patient_id)
-    resource["status"] = "draft"
+    resource = rewritten(order, patient_id, written_on)
     if schedule.substituted:
         resource.pop("medicationReference", None)
         product = schedule.product
@@ -214,7 +250,7 @@ def scheduled(
                 {"system": RXNORM, "code": product.rxnorm, "display": product.label}
             ]
         resource["medicationCodeableConcept"] = concept
-    if prior is not None and prior.reference is not None:
+    if prior is not None and prior.reference is not None and prior.reference != order.reference:
         resource["priorPrescription"] = {"reference": prior.reference}
     # A stop order may carry no dosage, hence no route: the active order still has one.
     route = first_route(order) or first_route(prior)
@@ -231,6 +267,14 @@ def scheduled(
             f"(knowledge {knowledge.version})."
         }
     ]
+    return validated(resource)
+
+
+def replacing(order: BaclofenOrder, older: BaclofenOrder, patient_id: str) -> dict[str, Any]:
+    """The draft as ordered, naming the order it replaces as its priorPrescription."""
+    resource = base_request(order, patient_id)
+    if older.reference is not None:
+        resource["priorPrescription"] = {"reference": older.reference}
     return validated(resource)
 
 

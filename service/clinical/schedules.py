@@ -118,17 +118,22 @@ def titration(
     A new start (``from_daily`` None) begins at 5 mg three times daily (or the ceiling, if
     lower); an increase begins one step above ``from_daily``. Each step lasts the titration
     interval and raises the daily dose by at most 15 mg (5 mg in the slow variant); the last
-    step has no end. ``None`` when there is nothing to titrate.
+    step has no end. A product that cannot give the 5 mg doses (half of a 20 or 25 mg tablet
+    is 10 or 12.5 mg) is replaced by 10 mg tablets, and the schedule says so. ``None`` when
+    there is nothing to titrate.
     """
     data = knowledge.dosing.titration
+    oral = knowledge.dosing.oral
     increment = data.slow_step_daily_mg if slow else data.max_step_daily_mg
-    product, unit, substituted = _unit_for(product, data.slow_step_daily_mg if slow else None)
+    per_dose_step = increment / oral.start_frequency_per_day if not slow else increment
+    needed = min(oral.start_dose_mg, per_dose_step)
+    product, unit, substituted = _unit_for(product, needed)
     cap = round_down(min(target_daily, ceiling_daily), unit)
     if cap <= 0:
         return None
     levels: list[float] = []
     if from_daily is None:
-        current = round_down(min(knowledge.dosing.oral.start_daily_mg, cap), unit)
+        current = round_down(min(oral.start_daily_mg, cap), unit)
         if current <= 0:
             return None
         levels.append(current)
@@ -146,7 +151,10 @@ def titration(
         return None
     last = len(levels) - 1
     steps = tuple(
-        Step(split_daily(level, unit), None if i == last else data.interval_days)
+        Step(
+            split_daily(level, unit, oral.start_frequency_per_day),
+            None if i == last else data.interval_days,
+        )
         for i, level in enumerate(levels)
     )
     return Schedule(ScheduleKind.TITRATION, "mg", steps, product, substituted)
@@ -159,6 +167,8 @@ def taper(
     from_daily: float,
     to_daily: float = 0.0,
     long: bool,
+    per_day: int = 3,
+    final_per_day: int | None = None,
 ) -> Schedule | None:
     """A taper from ``from_daily`` down to ``to_daily`` (0: stop).
 
@@ -208,10 +218,13 @@ def taper(
             return None
         durations = found
     steps = [
-        Step(split_daily(level, unit), days) for level, days in zip(levels, durations, strict=True)
+        Step(split_daily(level, unit, per_day), days)
+        for level, days in zip(levels, durations, strict=True)
     ]
     if floor > 0:
-        steps.append(Step(split_daily(floor, unit), None))
+        # The dose the taper arrives at is kept as prescribed ("5 mg once daily" in renal
+        # failure stays one dose, not two halves of a 5 mg tablet).
+        steps.append(Step(split_daily(floor, unit, final_per_day or per_day), None))
     return Schedule(ScheduleKind.TAPER, "mg", tuple(steps), product, substituted)
 
 
@@ -229,26 +242,35 @@ def _taper_days(steps: int, knowledge: Knowledge, long: bool) -> list[int] | Non
 def intrathecal_reduction(
     *, knowledge: Knowledge, product: Product, from_mcg: float, to_mcg: float = 0.0
 ) -> Schedule | None:
-    """A gradual intrathecal reduction: each step lowers by at most 20 % of the starting daily
-    dose (and at least 10 %), lasts ``step_days``; it ends open at ``to_mcg``, or stops."""
+    """A gradual intrathecal reduction from ``from_mcg`` to ``to_mcg`` (0: towards a stop).
+
+    Each step lowers the daily dose by at most 20 % of the step before it (rounded to whole
+    5 mcg, upwards, so that a cut is never larger) and lasts ``step_days``. A cut ends at
+    ``to_mcg``; a stop ends at a last step at or below the stop threshold (100 mcg/day): the
+    pump is switched off from there only under specialist supervision with oral cover, never
+    by the schedule. The last step is open-ended: the schedule never ends with a silent stop.
+    """
     data = knowledge.dosing.intrathecal.reduction
     if from_mcg <= 0 or to_mcg >= from_mcg:
         return None
-    cut = data.max_step_fraction * from_mcg
-    if cut >= INTRATHECAL_STEP_MCG * 2:
-        cut = round_down(cut, INTRATHECAL_STEP_MCG)  # pump doses in whole 5 mcg
+    floor = to_mcg if to_mcg > 0 else data.stop_at_or_below_mcg
     levels: list[float] = []
     level = from_mcg
-    while level > to_mcg + _EPSILON:
-        level = max(round(level - cut, 6), to_mcg)
+    while level > floor + _EPSILON and level != to_mcg:
+        lowest = level * (1 - data.max_step_fraction)
+        quantum = INTRATHECAL_STEP_MCG if level - lowest >= INTRATHECAL_STEP_MCG else 0.5
+        following = math.ceil(lowest / quantum - 1e-9) * quantum
+        if following >= level - _EPSILON:
+            following = level - quantum
+        level = to_mcg if following <= to_mcg + _EPSILON else round(following, 6)
         levels.append(level)
-    if levels[-1] <= 0:
-        levels.pop()  # the order ends after the last non-zero step
+        if len(levels) > MAX_STEPS:
+            return None
     if not levels:
-        return None
-    open_end = to_mcg > 0
+        # Already at or below the threshold: the reduction is to keep this dose, open-ended.
+        levels.append(from_mcg)
+    last = len(levels) - 1
     steps = tuple(
-        Step((value,), None if (open_end and i == len(levels) - 1) else data.step_days)
-        for i, value in enumerate(levels)
+        Step((value,), None if i == last else data.step_days) for i, value in enumerate(levels)
     )
     return Schedule(ScheduleKind.INTRATHECAL_REDUCTION, "mcg", steps, product)

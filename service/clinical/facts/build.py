@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -34,6 +34,13 @@ class HookFacts:
     # Draft orders whose medication cannot be identified at all (no code, no text, an
     # unresolvable reference): they might be baclofen, so the checks say they could not run.
     unidentified: tuple[str, ...] = ()
+    # Baclofen orders beyond MAX_ORDERS_PER_CALL: not evaluated, and the answer says so.
+    not_evaluated: int = 0
+
+
+# No real ordering session holds more baclofen orders; a request with thousands would make
+# the answer (and the work) grow with them. The rest are counted on a data-missing card.
+MAX_ORDERS_PER_CALL = 20
 
 
 def _most_recent(orders: Sequence[BaclofenOrder]) -> BaclofenOrder | None:
@@ -41,8 +48,15 @@ def _most_recent(orders: Sequence[BaclofenOrder]) -> BaclofenOrder | None:
 
 
 def _context_for(
-    draft: BaclofenOrder, active: Sequence[BaclofenOrder], siblings: tuple[BaclofenOrder, ...]
+    draft: BaclofenOrder,
+    active: Sequence[BaclofenOrder],
+    siblings: tuple[BaclofenOrder, ...],
+    *,
+    history_known: bool,
 ) -> OrderContext:
+    if not history_known:
+        # Whether this order starts or changes therapy is unknown: never assume a start.
+        return OrderContext(draft, None, (), siblings, history_known=False)
     # A draft replaces the order its priorPrescription names, or re-signs the one with its id.
     replaced = [
         o
@@ -54,10 +68,25 @@ def _context_for(
         current = replaced[0]
         remaining = tuple(o for o in active if o is not current)
         return OrderContext(draft, current, remaining, siblings)
-    # Nothing replaced: the active order of the same kind is still the dose this one changes,
+    # Nothing replaced: the active order of the same route is still the dose this one changes,
     # and every active order stays on top of it (duplicate therapy).
-    same_kind = [o for o in active if o.dose.kind is draft.dose.kind]
-    return OrderContext(draft, _most_recent(same_kind), tuple(active), siblings)
+    same_route = [o for o in active if o.route is draft.route]
+    return OrderContext(draft, _most_recent(same_route), tuple(active), siblings)
+
+
+def _with_start_groups(contexts: Sequence[OrderContext]) -> tuple[OrderContext, ...]:
+    """New starts of one route in one call are one start: each context knows its group."""
+    groups: dict[object, tuple[BaclofenOrder, ...]] = {}
+    for context in contexts:
+        if context.is_new_start and not context.order.is_stop:
+            route = context.order.route
+            groups[route] = (*groups.get(route, ()), context.order)
+    return tuple(
+        replace(context, start_group=groups.get(context.order.route, ()))
+        if context.is_new_start and not context.order.is_stop
+        else context
+        for context in contexts
+    )
 
 
 def build_facts(
@@ -108,8 +137,13 @@ def build_facts(
             continue
         if wanted is None or reference in wanted:
             drafts.append(order)
+    drafts = _without_replaced_stops(drafts)
+    not_evaluated = max(0, len(drafts) - MAX_ORDERS_PER_CALL)
+    drafts = drafts[:MAX_ORDERS_PER_CALL]
     if not evaluate_active and not drafts:
-        return HookFacts(_empty_patient(today, patient_id, unavailable), (), tuple(unidentified))
+        return HookFacts(
+            _empty_patient(today, patient_id, unavailable), (), tuple(unidentified), not_evaluated
+        )
 
     active: list[BaclofenOrder] = []
     others = []
@@ -122,7 +156,9 @@ def build_facts(
             if other is not None:
                 others.append(other)
     if evaluate_active and not active:
-        return HookFacts(_empty_patient(today, patient_id, unavailable), (), tuple(unidentified))
+        return HookFacts(
+            _empty_patient(today, patient_id, unavailable), (), tuple(unidentified), not_evaluated
+        )
     for request in other_drafts:
         other = other_medication(request, index, knowledge, in_this_session=True)
         if other is not None:
@@ -149,16 +185,42 @@ def build_facts(
     )
 
     if evaluate_active:
+        not_evaluated = max(0, len(active) - MAX_ORDERS_PER_CALL)
+        active = active[:MAX_ORDERS_PER_CALL]
+        # The active order is the established therapy: its own dose is the current dose, so
+        # a correction starts from it (a taper for a large cut), never from a new start.
         contexts = tuple(
-            OrderContext(order, None, tuple(o for o in active if o is not order), tuple(active[:i]))
+            OrderContext(
+                order, order, tuple(o for o in active if o is not order), tuple(active[:i])
+            )
             for i, order in enumerate(active)
         )
     else:
-        contexts = tuple(
-            _context_for(draft, active, tuple(d for d in drafts[:i] if not d.is_stop))
-            for i, draft in enumerate(drafts)
+        history_known = "medications" not in unavailable
+        contexts = _with_start_groups(
+            [
+                _context_for(
+                    draft,
+                    active,
+                    tuple(d for d in drafts[:i] if not d.is_stop),
+                    history_known=history_known,
+                )
+                for i, draft in enumerate(drafts)
+            ]
         )
-    return HookFacts(facts, contexts, tuple(unidentified))
+    return HookFacts(facts, contexts, tuple(unidentified), not_evaluated)
+
+
+def _without_replaced_stops(drafts: list[BaclofenOrder]) -> list[BaclofenOrder]:
+    """Drafts less the stops that are one half of a replacement: an EHR that modifies an
+    order sends the old one stopped and the new one naming it as priorPrescription. The new
+    draft is judged against the old order; the stop is not a discontinuation of its own."""
+    replaced = {
+        d.prior_prescription for d in drafts if not d.is_stop and d.prior_prescription is not None
+    }
+    if not replaced:
+        return drafts
+    return [d for d in drafts if not (d.is_stop and d.reference in replaced)]
 
 
 def _unidentifiable(request: Mapping[str, Any], index: Mapping[str, Any]) -> bool:

@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from service.clinical.dosing.daily_dose import OrderDose
+from service.clinical.dosing.daily_dose import DoseKind, OrderDose
 from service.clinical.dosing.products import Product
 from service.clinical.fhir_json import JSON
+
+# Statuses of a draft that end or interrupt therapy (on-hold interrupts it just as a stop does).
+STOP_STATUSES = frozenset({"stopped", "cancelled", "completed", "on-hold"})
 
 
 class ClinicalStatus(StrEnum):
@@ -105,7 +108,16 @@ class BaclofenOrder:
 
     @property
     def is_stop(self) -> bool:
-        return self.status in ("stopped", "cancelled", "completed")
+        """A draft that interrupts therapy: stopped, cancelled, completed or on-hold.
+
+        Only a draft can be a stop: an on-hold order in the record is established therapy
+        (paused, and still the dose the patient returns to).
+        """
+        return self.is_draft and self.status in STOP_STATUSES
+
+    @property
+    def route(self) -> DoseKind:
+        return self.dose.kind
 
     @property
     def daily_text(self) -> str:
@@ -146,17 +158,36 @@ class PatientFacts:
 
 @dataclass(frozen=True)
 class OrderContext:
-    """One baclofen order under evaluation, with what it changes."""
+    """One baclofen order under evaluation, with what it changes.
+
+    Start, established and change are judged per route: an oral order beside an intrathecal
+    pump is an oral start, and an oral dose is never compared with an intrathecal one.
+    """
 
     order: BaclofenOrder
-    # The established order this one continues or changes (priorPrescription, the same id, or
-    # the most recent active order of the same kind), None for a new start.
+    # The established order of the same route this one continues or changes
+    # (priorPrescription, the same id, or the most recent active order of that route). In
+    # patient-view the active order under evaluation is its own current order. None for a
+    # new start, and when the medication history is unknown.
     current: BaclofenOrder | None
-    # Active baclofen orders that stay active alongside this one.
+    # Active baclofen orders (any route) that stay active alongside this one.
     remaining: tuple[BaclofenOrder, ...]
     # Other baclofen drafts of the same session, ordered before this one.
     sibling_drafts: tuple[BaclofenOrder, ...] = ()
+    # False when the medication list could not be obtained: whether this order starts or
+    # changes therapy is then unknown, and is never assumed to be a start.
+    history_known: bool = True
+    # For a new start: the new-start drafts of this route in the call, this one included,
+    # in order. The start rules judge them once, on their combined daily dose.
+    start_group: tuple[BaclofenOrder, ...] = ()
 
     @property
     def is_new_start(self) -> bool:
-        return self.current is None and not self.remaining
+        if not self.history_known or self.current is not None:
+            return False
+        return not any(o.route is self.order.route for o in self.remaining)
+
+    @property
+    def leads_start_group(self) -> bool:
+        """The first draft of its start group: where the start rules report for all of it."""
+        return self.is_new_start and (not self.start_group or self.start_group[0] is self.order)

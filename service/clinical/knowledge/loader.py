@@ -157,6 +157,14 @@ class Knowledge:
         except KeyError:
             raise KnowledgeError(f"rule code {code!r} is not in rules.yaml") from None
 
+    def text(self, code: str, key: str, **values: object) -> str:
+        """A sentence of rule ``code`` (rules.yaml ``texts``), filled with ``values``."""
+        try:
+            template = self.rule(code).texts[key]
+        except KeyError:
+            raise KnowledgeError(f"rules.yaml: {code} has no text {key!r}") from None
+        return template.format(**values)
+
     def describe_source(self, key: str) -> str:
         """``001 (Baklosan 25 mg tablets leaflet...)``: the source as a card cites it."""
         manifest = self.manifest

@@ -65,9 +65,15 @@ class RuleData(_Data):
     dose_change: bool = False
     needs_trusted_dose: bool = False
     silenced_by_critical: bool = False
+    # A critical card of this rule is a contraindication: no titration or dose increase is
+    # suggested anywhere in the same answer (decreases still are).
+    blocks_increases: bool = False
     summary: str | dict[str, str]
     why: str
     override_reasons: list[str] = Field(default_factory=list)
+    # Further sentences of the card detail (notes, fact labels), by key; {placeholders} are
+    # filled by the rule. Wording lives here, reviewed with the rest of the rule.
+    texts: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_way_to_say_severity(self) -> RuleData:
@@ -83,9 +89,18 @@ class RuleData(_Data):
         return [self.indicator]
 
 
+class SuggestionTexts(_Data):
+    """Sentences added to a card whose suggestion the answer carries elsewhere, or drops."""
+
+    no_increase_beside_contraindication: str
+    offered_on_other_card: str
+    history_unknown: str
+
+
 class RulesFile(_Data):
     override_reason_systems: dict[str, str]
     override_reasons: dict[str, OverrideReasonData]
+    suggestion_texts: SuggestionTexts
     rules: dict[str, RuleData]
 
 
@@ -112,6 +127,7 @@ class Titration(_Data):
     max_step_daily_mg: float
     slow_step_daily_mg: float
     plan_target_daily_mg: float
+    usual_max_daily_mg: float
     slow_variant_under_age: int
 
 
@@ -125,6 +141,7 @@ class Renal(_Data):
     impaired_below: float
     impaired_cap_daily_mg: float
     contraindicated_continued_daily_mg: float
+    contraindicated_continued_per_day: int = Field(ge=1, le=4)
 
 
 class Recency(_Data):
@@ -162,8 +179,13 @@ class Pediatric(_Data):
 
 class IntrathecalReduction(_Data):
     max_step_fraction: float = Field(gt=0, le=0.5)
-    min_step_fraction: float = Field(gt=0, le=0.5)
-    step_days: int = Field(ge=1)
+    step_days: int = Field(ge=2)
+    stop_at_or_below_mcg: float = Field(gt=0)
+
+
+class McgRange(_Data):
+    low: float
+    high: float
 
 
 class Intrathecal(_Data):
@@ -172,6 +194,8 @@ class Intrathecal(_Data):
     critical_above_mcg: float
     unit_suspect_mg_above: float
     discontinuation_cut_fraction: float
+    maintenance_mcg: McgRange
+    maintenance_mcg_under_12: McgRange
     reduction: IntrathecalReduction
 
 

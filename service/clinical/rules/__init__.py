@@ -13,6 +13,7 @@ from service.clinical.rules import (  # noqa: F401  (imported for registration)
     conditions,
     data,
     dose,
+    duplicates,
     interactions,
     intrathecal,
     monitoring,
@@ -20,12 +21,14 @@ from service.clinical.rules import (  # noqa: F401  (imported for registration)
     renal,
     titration,
 )
-from service.clinical.rules.base import REGISTRY, RuleInput, is_stop
-from service.clinical.rules.data import unchecked, unidentified_orders
+from service.clinical.rules.base import ANSWER_REGISTRY, REGISTRY, AnswerInput, RuleInput
+from service.clinical.rules.data import not_evaluated, unchecked, unidentified_orders
+from service.clinical.suggestions.policy import settle
 
 
 def registered_codes() -> set[str]:
-    return {code for registered in REGISTRY for code in registered.codes}
+    codes = {code for registered in REGISTRY for code in registered.codes}
+    return codes | {code for registered in ANSWER_REGISTRY for code in registered.codes}
 
 
 def check_catalogue(knowledge: Knowledge) -> None:
@@ -39,11 +42,12 @@ def check_catalogue(knowledge: Knowledge) -> None:
 
 
 def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> list[Finding]:
-    """All findings for the orders of one hook call, at most one per rule and order."""
+    """All findings for the orders of one hook call, at most one per rule and order, with each
+    suggestion on one card only (``settle``)."""
     findings: list[Finding] = []
     for context in facts.orders:
         inp = RuleInput(facts.patient, context, knowledge, patient_view)
-        stopping = is_stop(context.order)
+        stopping = context.order.is_stop
         fired: set[str] = set()
         order_findings: list[Finding] = []
         for registered in REGISTRY:
@@ -53,11 +57,7 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
             if patient_view and all(dose_change):
                 continue
             for finding in registered.function(inp):
-                if finding.rule not in registered.codes:
-                    raise KnowledgeError(
-                        f"{registered.function.__name__} produced {finding.rule!r}, "
-                        f"which it does not declare"
-                    )
+                _check_declared(finding, registered.codes, knowledge)
                 if patient_view and knowledge.rule(finding.rule).dose_change:
                     continue
                 if finding.rule not in fired:
@@ -74,12 +74,32 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
                 f for f in order_findings if not knowledge.rule(f.rule).silenced_by_critical
             ]
         findings.extend(order_findings)
+    if facts.orders:
+        answer = AnswerInput(facts, knowledge, patient_view)
+        for registered_answer in ANSWER_REGISTRY:
+            for finding in registered_answer.function(answer):
+                _check_declared(finding, registered_answer.codes, knowledge)
+                findings.append(finding)
     if facts.unidentified:
         findings.append(unidentified_orders(facts.unidentified))
+    if facts.not_evaluated:
+        findings.append(not_evaluated(facts.not_evaluated))
     missing = unchecked(facts, findings, patient_view=patient_view)
     if missing is not None:
         findings.append(missing)
-    return findings
+    return settle(findings, knowledge)
+
+
+def _check_declared(finding: Finding, codes: tuple[str, ...], knowledge: Knowledge) -> None:
+    if finding.rule not in codes:
+        raise KnowledgeError(f"{finding.rule!r} was produced by a rule that does not declare it")
+    if finding.indicator not in knowledge.rule(finding.rule).possible_indicators:
+        # rules.yaml decides the severity a reviewer signed off (and whether the card needs
+        # override reasons): code may not raise it on its own.
+        raise KnowledgeError(
+            f"{finding.rule} produced a {finding.indicator} card; "
+            f"rules.yaml allows {knowledge.rule(finding.rule).possible_indicators}"
+        )
 
 
 __all__ = ["check_catalogue", "evaluate", "registered_codes"]

@@ -9,36 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 
-from service.clinical.dosing.daily_dose import DoseKind, DoseStep
-from service.clinical.facts import BaclofenOrder, OrderContext, PatientFacts
+from service.clinical.dosing.daily_dose import DoseStep
+from service.clinical.facts import BaclofenOrder, HookFacts
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
+from service.clinical.rule_input import RuleInput
 from service.clinical.wording import frequency_text, number
+
+RuleFunction = Callable[[RuleInput], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
-class RuleInput:
-    patient: PatientFacts
-    context: OrderContext
+class AnswerInput:
+    """What a rule about the answer as a whole receives: every order of the call at once."""
+
+    facts: HookFacts
     knowledge: Knowledge
     patient_view: bool
 
-    @property
-    def order(self) -> BaclofenOrder:
-        return self.context.order
-
-    @property
-    def is_oral(self) -> bool:
-        return self.order.dose.kind is DoseKind.ORAL
-
-    @property
-    def is_intrathecal(self) -> bool:
-        return self.order.dose.kind is DoseKind.INTRATHECAL
+    def input_for(self, index: int) -> RuleInput:
+        """The per-order input of the ``index``-th order under evaluation."""
+        return RuleInput(
+            self.facts.patient, self.facts.orders[index], self.knowledge, self.patient_view
+        )
 
 
-RuleFunction = Callable[[RuleInput], Iterable[Finding]]
+AnswerRuleFunction = Callable[[AnswerInput], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
@@ -49,44 +46,45 @@ class RegisteredRule:
     on_stop: bool
 
 
+@dataclass(frozen=True)
+class RegisteredAnswerRule:
+    """A rule judged once per answer, over all its orders (several orders active together)."""
+
+    function: AnswerRuleFunction
+    codes: tuple[str, ...]
+
+
 REGISTRY: list[RegisteredRule] = []
+ANSWER_REGISTRY: list[RegisteredAnswerRule] = []
+
+
+def _check_new(codes: tuple[str, ...]) -> None:
+    taken = {code for registered in REGISTRY for code in registered.codes}
+    taken |= {code for registered in ANSWER_REGISTRY for code in registered.codes}
+    duplicated = taken & set(codes)
+    if duplicated:
+        raise RuntimeError(f"rule codes registered twice: {sorted(duplicated)}")
 
 
 def rule(*codes: str, on_stop: bool = False) -> Callable[[RuleFunction], RuleFunction]:
     def register(function: RuleFunction) -> RuleFunction:
-        taken = {code for registered in REGISTRY for code in registered.codes}
-        duplicated = taken & set(codes)
-        if duplicated:
-            raise RuntimeError(f"rule codes registered twice: {sorted(duplicated)}")
+        _check_new(codes)
         REGISTRY.append(RegisteredRule(function, codes, on_stop))
         return function
 
     return register
 
 
-__all__ = ["frequency_text", "number"]  # re-exported for the rule modules
+def answer_rule(*codes: str) -> Callable[[AnswerRuleFunction], AnswerRuleFunction]:
+    def register(function: AnswerRuleFunction) -> AnswerRuleFunction:
+        _check_new(codes)
+        ANSWER_REGISTRY.append(RegisteredAnswerRule(function, codes))
+        return function
+
+    return register
 
 
-def current_daily(order: BaclofenOrder, today: date) -> float | None:
-    """The daily dose an active order gives today (the step covering today for a schedule)."""
-    steps = order.dose.steps
-    if not order.dose.computable:
-        return None
-    if len(steps) == 1:
-        return steps[0].daily
-    start = steps[0].start or order.authored_on
-    if start is None:
-        return steps[-1].daily
-    elapsed = (today - start).days
-    for step in steps:
-        if step.duration_days is None or elapsed < step.duration_days:
-            return step.daily
-        elapsed -= int(step.duration_days)
-    return steps[-1].daily
-
-
-def is_stop(order: BaclofenOrder) -> bool:
-    return order.status in ("stopped", "cancelled")
+__all__ = ["RuleInput", "frequency_text", "number"]  # re-exported for the rule modules
 
 
 def step_text(step: DoseStep, unit: str) -> str:

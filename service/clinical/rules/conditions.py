@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.products import Form
 from service.clinical.facts import (
     ClinicalStatus,
@@ -13,8 +12,9 @@ from service.clinical.facts import (
     StatusObservation,
 )
 from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
-from service.clinical.rules.base import RuleInput, current_daily, names, number, order_facts, rule
-from service.clinical.rules.schedule_suggestions import taper_suggestion
+from service.clinical.limits import oral_ceiling
+from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
+from service.clinical.suggestions import established_daily, move_to
 
 ANY = (ClinicalStatus.ACTIVE, ClinicalStatus.HISTORY)
 ACTIVE = (ClinicalStatus.ACTIVE,)
@@ -105,7 +105,17 @@ def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
     finding = _condition_finding(inp, "excipient-lactose", "warning", found)
     step = inp.order.dose.steps[0]
     suggestions: tuple[SuggestionSpec, ...] = ()
-    if len(inp.order.dose.steps) == 1 and step.per_dose and step.per_day:
+    ceiling = oral_ceiling(inp.patient, inp.knowledge)
+    before = established_daily(inp)
+    cut = inp.knowledge.dosing.discontinuation.max_cut_daily_mg
+    within = (
+        step.daily is not None
+        and step.daily <= ceiling.daily_mg + 1e-9
+        and (before is None or step.daily >= before - cut - 1e-9)
+    )
+    # The switch keeps the ordered daily dose: offered only where that dose keeps every
+    # other limit (the ceiling, and no abrupt cut from the current dose).
+    if len(inp.order.dose.steps) == 1 and step.per_dose and step.per_day and within:
         doses = (step.per_dose,) * round(step.per_day)
         label = (
             f"Switch to baclofen oral solution 1 mg/mL: {number(step.per_dose)} mg "
@@ -169,12 +179,11 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
     evidence = _pregnant(inp)
     if evidence is None:
         return
-    established = inp.context.current is not None or inp.patient_view
+    established = inp.context.current is not None
     suggestions: tuple[SuggestionSpec, ...] = ()
-    current = inp.order if inp.patient_view else inp.context.current
-    if established and current is not None and current.dose.kind is DoseKind.ORAL:
-        daily = current_daily(current, inp.patient.today)
-        schedule = taper_suggestion(inp, current, daily) if daily else None
+    if established and inp.is_oral and inp.context.current is not None:
+        # Established therapy is tapered, never stopped at once (and never raised).
+        schedule = move_to(inp, 0.0, "stop")
         suggestions = (schedule,) if schedule else ()
     yield Finding(
         "contraindication-pregnancy",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from service.clinical.facts import BaclofenOrder, HookFacts
+from service.clinical.facts.build import MAX_ORDERS_PER_CALL
 from service.clinical.findings import Finding
 from service.clinical.rules.base import RuleInput, rule
 
@@ -15,6 +16,17 @@ WHAT_A_KEY_FEEDS = {
     "observations": "lab results and weight (renal, paediatric and monitoring checks)",
     "allergies": "the allergy list (hypersensitivity)",
 }
+
+
+# The rules that need to know whether an order starts or changes therapy: with the
+# medication list unavailable they do not run (rules.md "New start": never assume one).
+NEEDS_HISTORY = (
+    "start-dose-high",
+    "titration-plan",
+    "titration-too-fast",
+    "abrupt-discontinuation",
+    "intrathecal-discontinuation",
+)
 
 
 @rule("data-missing")
@@ -34,11 +46,19 @@ def _unavailable(unavailable: Mapping[str, str]) -> list[tuple[str, str]]:
     for key, reason in sorted(unavailable.items()):
         what = WHAT_A_KEY_FEEDS.get(key, key)
         missing.append((what.split(" (")[0], f"{what} could not be obtained: {reason}"))
+        if key == "medications":
+            missing.append(
+                (
+                    "",
+                    "whether the order starts or changes therapy is unknown, so these checks "
+                    f"did not run and no schedule is suggested: {', '.join(NEEDS_HISTORY)}",
+                )
+            )
     return missing
 
 
 def _finding(missing: list[tuple[str, str]], order: BaclofenOrder | None) -> Finding:
-    short = ", ".join(m[0] for m in missing)
+    short = ", ".join(m[0] for m in missing if m[0])
     if len(short) > 90:
         short = f"{len(missing)} pieces of data are missing"
     return Finding(
@@ -46,7 +66,7 @@ def _finding(missing: list[tuple[str, str]], order: BaclofenOrder | None) -> Fin
         "warning",
         order,
         values={"what": short + " missing" if "missing" not in short else short},
-        facts=tuple(("Missing", detail) for _, detail in missing),
+        facts=tuple(("Missing" if what else "Not checked", detail) for what, detail in missing),
     )
 
 
@@ -78,5 +98,20 @@ def unidentified_orders(references: tuple[str, ...]) -> Finding:
         notes=(
             "The order names no medication code or text, and its medicationReference could "
             "not be resolved: if it is baclofen, none of the checks ran.",
+        ),
+    )
+
+
+def not_evaluated(count: int) -> Finding:
+    """Orders beyond the per-call limit: named as not checked, never silently dropped."""
+    return Finding(
+        "data-missing",
+        "warning",
+        None,
+        values={"what": f"{count} baclofen orders beyond the first {MAX_ORDERS_PER_CALL}"},
+        facts=(("Not checked", f"{count} further baclofen orders of this call"),),
+        notes=(
+            f"At most {MAX_ORDERS_PER_CALL} baclofen orders are checked per call: review the "
+            "others by hand, or send them in a separate call.",
         ),
     )

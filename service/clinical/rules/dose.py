@@ -5,14 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind
-from service.clinical.dosing.deliverable import exact_doses
 from service.clinical.dosing.products import Form
-from service.clinical.findings import (
-    CancelOrder,
-    Finding,
-    SuggestionSpec,
-    SwitchProduct,
-)
+from service.clinical.findings import Finding
 from service.clinical.limits import oral_ceiling
 from service.clinical.rules.base import (
     RuleInput,
@@ -20,8 +14,7 @@ from service.clinical.rules.base import (
     order_facts,
     rule,
 )
-from service.clinical.rules.corrective import permitted_dose, stepping_note
-from service.clinical.schedules import doses_text
+from service.clinical.suggestions import judged_daily, move_to, stepping_note
 
 _MCG, _G = 0.001, 1000.0
 
@@ -62,8 +55,9 @@ def dose_unit_suspect(inp: RuleInput) -> Iterator[Finding]:
                     values={"dose": number(daily_mg)},
                     facts=(order_facts(inp.order), ("Written unit", "mg")),
                     notes=(
-                        f"{number(daily_mg)} mg/day is {number(step.daily)} mcg/day, "
-                        "far above the 2000 mcg/day intrathecal maximum.",
+                        f"{number(daily_mg)} mg/day is {number(step.daily)} mcg/day, far "
+                        f"above the {number(inp.knowledge.dosing.intrathecal.critical_above_mcg)} "
+                        "mcg/day intrathecal maximum.",
                     ),
                 )
                 return
@@ -83,19 +77,22 @@ def dose_unit_suspect(inp: RuleInput) -> Iterator[Finding]:
                 variant=variant,
                 values={"dose": number(step.daily), "unit": unit},
                 facts=(order_facts(inp.order), ("Written unit", unit)),
-                notes=("Oral baclofen is prescribed in mg: 5-100 mg/day.",),
+                notes=(
+                    "Oral baclofen is prescribed in mg, at most "
+                    f"{number(inp.knowledge.dosing.oral.max_daily_mg)} mg/day.",
+                ),
             )
             return
 
 
 @rule("dose-above-max")
 def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
-    daily = inp.order.dose.highest_daily
+    daily = judged_daily(inp)
     maximum = inp.knowledge.dosing.oral.max_daily_mg
     if not inp.is_oral or daily is None or daily <= maximum:
         return
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    suggestion = permitted_dose(inp, ceiling.daily_mg, ceiling.reason)
+    suggestion = move_to(inp, ceiling.daily_mg, ceiling.reason)
     yield Finding(
         "dose-above-max",
         "critical",
@@ -116,7 +113,7 @@ def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
 
 @rule("dose-above-label")
 def dose_above_label(inp: RuleInput) -> Iterator[Finding]:
-    daily = inp.order.dose.highest_daily
+    daily = judged_daily(inp)
     oral = inp.knowledge.dosing.oral
     if not inp.is_oral or daily is None or not oral.label_max_daily_mg < daily <= oral.max_daily_mg:
         return
@@ -137,7 +134,7 @@ def dose_above_label(inp: RuleInput) -> Iterator[Finding]:
 def tablet_strength(inp: RuleInput) -> Iterator[Finding]:
     product = inp.order.product
     rule_data = inp.knowledge.dosing.oral.tablet_strength
-    daily = inp.order.dose.highest_daily
+    daily = judged_daily(inp)
     if (
         product.form is not Form.TABLET
         or product.strength_mg is None
@@ -147,19 +144,6 @@ def tablet_strength(inp: RuleInput) -> Iterator[Finding]:
     ):
         return
     preferred = rule_data.preferred_strength_mg
-    suggestions: tuple[SuggestionSpec, ...] = ()
-    step = inp.order.dose.steps[-1]
-    if step.per_day and len(inp.order.dose.steps) == 1:
-        # Only offered when the same daily dose can be given in half 25 mg tablets: a switch
-        # that quietly changed the dose would be a second decision hidden in the first.
-        doses = exact_doses(daily, step.per_day, preferred / 2)
-        if doses:
-            label = (
-                f"Switch to {number(preferred)} mg tablets: {doses_text(doses, 'mg')} "
-                f"({number(sum(doses))} mg/day)"
-            )
-            product_text = f"baclofen {number(preferred)} mg oral tablet"
-            suggestions = (SwitchProduct(inp.order, product_text, doses, label),)
     yield Finding(
         "tablet-strength",
         "info",
@@ -169,48 +153,9 @@ def tablet_strength(inp: RuleInput) -> Iterator[Finding]:
             order_facts(inp.order),
             ("Tablets per day", number(daily / product.strength_mg)),
         ),
-        notes=("25 mg tablets are available outside the US (Baklosan, Lioresal 25 mg).",),
-        suggestions=suggestions,
-    )
-
-
-@rule("duplicate-therapy")
-def duplicate_therapy(inp: RuleInput) -> Iterator[Finding]:
-    context = inp.context
-    if inp.patient_view:
-        # Fire once per pair: on the later of two active orders.
-        others = list(context.sibling_drafts)
-    else:
-        others = list(context.remaining) + list(context.sibling_drafts)
-    if not others:
-        return
-    order = inp.order
-    same_kind = [o for o in others if o.dose.kind is order.dose.kind]
-    total = sum(o.dose.highest_daily or 0 for o in same_kind) + (order.dose.highest_daily or 0)
-    unit = order.dose.kind.unit
-    first = others[0]
-    since = f", since {first.authored_on.isoformat()}" if first.authored_on else ""
-    suggestions = tuple(
-        CancelOrder(
-            other,
-            f"Stop the other baclofen order ({other.product.label}, {other.daily_text})"
-            if not other.is_draft
-            else f"Remove the other baclofen draft ({other.product.label}, {other.daily_text})",
-        )
-        for other in others
-    )
-    yield Finding(
-        "duplicate-therapy",
-        "warning",
-        order,
-        values={"other": f"{first.daily_text}{since}", "total": f"{number(total)} {unit}/day"},
-        facts=(
-            order_facts(order, "This order"),
-            *(order_facts(o, "Also active" if not o.is_draft else "Also ordered") for o in others),
-            ("Combined", f"{number(total)} {unit}/day"),
-        ),
-        notes=("Add the older order as priorPrescription if this order replaces it, or stop it.",),
-        suggestions=suggestions,
+        # No one-click switch: 25 mg tablets have no RxNorm code an EHR could apply, and a
+        # switch to a lower US strength would not resolve this card.
+        notes=(inp.knowledge.text("tablet-strength", "where", strength=number(preferred)),),
     )
 
 
@@ -219,6 +164,5 @@ __all__ = [
     "dose_above_max",
     "dose_unit_suspect",
     "dose_unverifiable",
-    "duplicate_therapy",
     "tablet_strength",
 ]

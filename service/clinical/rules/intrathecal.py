@@ -6,8 +6,14 @@ from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind, Route
 from service.clinical.findings import Finding, IndicatorName
-from service.clinical.rules.base import RuleInput, current_daily, is_stop, number, order_facts, rule
-from service.clinical.rules.schedule_suggestions import intrathecal_suggestion
+from service.clinical.rules.base import RuleInput, number, order_facts, rule
+from service.clinical.suggestions import (
+    established_daily,
+    established_order,
+    judged_daily,
+    move_to,
+    route_changed,
+)
 
 
 @rule("intrathecal-route")
@@ -31,13 +37,15 @@ def intrathecal_route(inp: RuleInput) -> Iterator[Finding]:
 
 @rule("intrathecal-dose-high")
 def intrathecal_dose_high(inp: RuleInput) -> Iterator[Finding]:
-    daily = inp.order.dose.highest_daily
+    daily = judged_daily(inp)
     limits = inp.knowledge.dosing.intrathecal
     if not inp.is_intrathecal or daily is None:
         return
     age = inp.patient.age
     child = age is not None and age.youngest < inp.knowledge.dosing.pediatric.caution_under_age
     warning_above = limits.warning_above_mcg_under_12 if child else limits.warning_above_mcg
+    usual = limits.maintenance_mcg_under_12 if child else limits.maintenance_mcg
+    whose = " for a child of this age" if child else ""
     indicator: IndicatorName
     if daily > limits.critical_above_mcg:
         indicator, limit = "critical", limits.critical_above_mcg
@@ -52,7 +60,7 @@ def intrathecal_dose_high(inp: RuleInput) -> Iterator[Finding]:
         values={"dose": number(daily), "limit": number(limit)},
         facts=(
             order_facts(inp.order),
-            ("Usual maintenance", "300-800 mcg/day (children under 12: 100-300)"),
+            ("Usual maintenance", f"{number(usual.low)}-{number(usual.high)} mcg/day{whose}"),
             ("Maximum", f"{number(limits.critical_above_mcg)} mcg/day"),
         ),
     )
@@ -60,13 +68,18 @@ def intrathecal_dose_high(inp: RuleInput) -> Iterator[Finding]:
 
 @rule("intrathecal-discontinuation", on_stop=True)
 def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
-    current = inp.context.current
-    if current is None or current.dose.kind is not DoseKind.INTRATHECAL:
+    current = established_order(inp)
+    if current is None or route_changed(inp) is not DoseKind.INTRATHECAL:
         return
-    before = current_daily(current, inp.patient.today)
+    before = established_daily(inp)
     facts = (order_facts(current, "Current order"),)
-    if is_stop(inp.order):
-        schedule = intrathecal_suggestion(inp, current, before) if before else None
+    stop_note = inp.knowledge.text(
+        "intrathecal-discontinuation",
+        "stop_under_supervision",
+        floor=number(inp.knowledge.dosing.intrathecal.reduction.stop_at_or_below_mcg),
+    )
+    if inp.order.is_stop:
+        schedule = move_to(inp, 0.0, "stop") if before else None
         yield Finding(
             "intrathecal-discontinuation",
             "critical",
@@ -75,14 +88,15 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             suggestions=(schedule,) if schedule else (),
             values={"dose": number(before) if before is not None else "the current"},
             facts=(*facts, ("This order", f"stops intrathecal baclofen ({inp.order.status})")),
+            notes=(stop_note,),
         )
         return
     first = inp.order.dose.first_daily
-    if before is None or first is None or not inp.is_intrathecal or before <= 0:
+    if before is None or first is None or before <= 0:
         return
     cut = (before - first) / before
     if cut > inp.knowledge.dosing.intrathecal.discontinuation_cut_fraction + 1e-9:
-        schedule = intrathecal_suggestion(inp, current, before, first)
+        schedule = move_to(inp, first, "the ordered dose")
         yield Finding(
             "intrathecal-discontinuation",
             "critical",

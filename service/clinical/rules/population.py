@@ -6,10 +6,14 @@ from collections.abc import Iterator
 
 from service.clinical.findings import Finding, IndicatorName, OrderTest
 from service.clinical.knowledge.schema import PediatricBand
-from service.clinical.limits import band_limit_mg, pediatric_band
+from service.clinical.limits import band_limit_mg, is_elderly, pediatric_band
 from service.clinical.rules.base import RuleInput, number, order_facts, rule
-from service.clinical.rules.corrective import permitted_dose, stepping_note
-from service.clinical.rules.schedule_suggestions import slow_titration_for_start_or_increase
+from service.clinical.suggestions import (
+    judged_daily,
+    move_to,
+    schedule_for_start_or_increase,
+    stepping_note,
+)
 
 
 def _age_fact(inp: RuleInput) -> tuple[str, str]:
@@ -55,7 +59,7 @@ def pediatric_caution(inp: RuleInput) -> Iterator[Finding]:
 def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
     age, weight = inp.patient.age, inp.patient.weight
     dosing = inp.knowledge.dosing
-    daily = inp.order.dose.highest_daily
+    daily = judged_daily(inp)
     if (
         age is None
         or age.youngest >= dosing.pediatric.adult_from_age
@@ -98,7 +102,7 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
         )
         if x is not None
     )
-    suggestion = permitted_dose(inp, target, f"the maximum for age {age.youngest}")
+    suggestion = move_to(inp, target, f"the maximum for age {age.youngest}")
     yield Finding(
         "pediatric-dose",
         indicator,
@@ -152,9 +156,9 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
 @rule("elderly")
 def elderly(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
-    if age is None or age.oldest < inp.knowledge.dosing.elderly.from_age:
+    if age is None or not is_elderly(inp.patient, inp.knowledge):
         return
-    schedule = slow_titration_for_start_or_increase(inp)
+    schedule = schedule_for_start_or_increase(inp)
     yield Finding(
         "elderly",
         "info",

@@ -8,8 +8,12 @@ from dataclasses import replace
 from service.clinical.findings import Finding, ScheduleSuggestion, SuggestionSpec
 from service.clinical.limits import effective_renal_value, renal_band
 from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
-from service.clinical.rules.corrective import permitted_dose, stepping_note
-from service.clinical.rules.schedule_suggestions import slow_titration_for_start_or_increase
+from service.clinical.suggestions import (
+    judged_daily,
+    move_to,
+    schedule_for_start_or_increase,
+    stepping_note,
+)
 
 
 def _renal_evidence(
@@ -43,11 +47,16 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
         return
     renal = inp.knowledge.dosing.renal
     short, facts = _renal_evidence(inp, "renal_failure", renal.contraindicated_below)
-    cap = inp.knowledge.dosing.renal.contraindicated_continued_daily_mg
+    cap = renal.contraindicated_continued_daily_mg
     suggestion = None
-    daily = inp.order.dose.highest_daily
-    if inp.is_oral and (daily is None or daily > cap):
-        suggestion = permitted_dose(inp, cap, "if baclofen must be continued")
+    daily = judged_daily(inp)
+    if inp.is_oral and not inp.order.is_stop and (daily is None or daily > cap):
+        suggestion = move_to(
+            inp,
+            cap,
+            "if baclofen must be continued",
+            per_day=renal.contraindicated_continued_per_day,
+        )
     yield Finding(
         "renal-contraindication",
         "critical",
@@ -55,7 +64,7 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
         values={"renal": short},
         facts=(*facts, order_facts(inp.order)),
         notes=(
-            f"If it must be continued, the daily dose is {number(cap)} mg (001).",
+            f"If it must be continued, the daily dose is {number(cap)} mg.",
             *(stepping_note(inp, cap) if suggestion else ()),
         ),
         suggestions=(suggestion,) if suggestion else (),
@@ -70,11 +79,11 @@ def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
     short, facts = _renal_evidence(inp, "renal_impairment", renal.impaired_below)
     cap = inp.knowledge.dosing.renal.impaired_cap_daily_mg
     suggestions: tuple[SuggestionSpec, ...] = ()
-    daily = inp.order.dose.highest_daily
+    daily = judged_daily(inp)
     if inp.is_oral and daily is not None and daily > cap:
-        capped = permitted_dose(inp, cap, "the renal maximum")
+        capped = move_to(inp, cap, "the renal maximum")
         suggestions = (capped,) if capped else ()
-    schedule = slow_titration_for_start_or_increase(inp)
+    schedule = schedule_for_start_or_increase(inp)
     if schedule is not None:
         # The slow titration stops at the renal maximum too: it is the better of the two.
         # A cap lowered to a child's band may itself be a titration: the slow one replaces it.

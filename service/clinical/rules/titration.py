@@ -8,42 +8,45 @@ from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.facts import BaclofenOrder
 from service.clinical.findings import Finding
 from service.clinical.limits import oral_ceiling
-from service.clinical.rules.base import (
-    RuleInput,
-    current_daily,
-    is_stop,
-    number,
-    order_facts,
-    rule,
-)
-from service.clinical.rules.corrective import permitted_dose
-from service.clinical.rules.schedule_suggestions import (
+from service.clinical.rules.base import RuleInput, number, order_facts, rule
+from service.clinical.suggestions import (
+    AS_ORDERED,
+    combined_daily,
+    established_daily,
+    established_order,
     long_taper,
-    slow_variant,
-    taper_suggestion,
-    titration_suggestion,
+    move_to,
+    route_changed,
+    start_group,
+    within_ceiling,
 )
+from service.clinical.wording import frequency_text
 
 _EPSILON = 1e-9
 
 
-def _established_oral(inp: RuleInput) -> BaclofenOrder | None:
-    current = inp.context.current
-    if current is None or current.dose.kind is not DoseKind.ORAL or not inp.is_oral:
-        return None
-    return current
+def _start_doses(inp: RuleInput) -> str:
+    oral = inp.knowledge.dosing.oral
+    return f"{number(oral.start_dose_mg)} mg {frequency_text(oral.start_frequency_per_day)}"
+
+
+def _group_facts(group: tuple[BaclofenOrder, ...]) -> tuple[tuple[str, str], ...]:
+    if len(group) == 1:
+        return (order_facts(group[0]),)
+    return tuple(order_facts(order, f"New order {i + 1}") for i, order in enumerate(group))
 
 
 @rule("start-dose-high")
 def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
-    first = inp.order.dose.first_daily
-    start = inp.knowledge.dosing.oral.start_daily_mg
-    if not inp.is_oral or not inp.context.is_new_start or is_stop(inp.order):
+    group = start_group(inp)
+    if group is None:
         return
+    first = combined_daily(group, "first_daily")
+    start = inp.knowledge.dosing.oral.start_daily_mg
     if first is None or first <= start + _EPSILON:
         return
-    target = inp.order.dose.highest_daily or first
-    schedule = titration_suggestion(inp, target, slow=slow_variant(inp))
+    target = combined_daily(group, "highest_daily") or first
+    schedule = move_to(inp, target, AS_ORDERED)
     yield Finding(
         "start-dose-high",
         "warning",
@@ -51,26 +54,30 @@ def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
         values={"dose": number(first)},
         suggestions=(schedule,) if schedule else (),
         facts=(
-            order_facts(inp.order),
-            ("Recommended start", f"{number(start)} mg/day (5 mg three times daily)"),
-            ("Active baclofen orders", "none: this is a new start"),
+            *_group_facts(group),
+            *((("Together", f"{number(first)} mg/day"),) if len(group) > 1 else ()),
+            ("Recommended start", f"{number(start)} mg/day ({_start_doses(inp)})"),
+            ("Active baclofen orders", "none by mouth: this is a new start"),
         ),
     )
 
 
 @rule("titration-plan")
 def titration_plan(inp: RuleInput) -> Iterator[Finding]:
-    first = inp.order.dose.first_daily
-    dosing = inp.knowledge.dosing
-    if not inp.is_oral or not inp.context.is_new_start or is_stop(inp.order):
+    group = start_group(inp)
+    if group is None:
         return
-    if first is None or first > dosing.oral.start_daily_mg + _EPSILON or inp.order.dose.is_schedule:
+    dosing = inp.knowledge.dosing
+    first = combined_daily(group, "first_daily")
+    if first is None or first > dosing.oral.start_daily_mg + _EPSILON:
+        return
+    if any(order.dose.is_schedule for order in group):
         return
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
     if ceiling.daily_mg <= first + _EPSILON:
         return  # nothing to titrate: the limit (renal failure, an infant) is at or below the start
     target = min(dosing.titration.plan_target_daily_mg, ceiling.daily_mg)
-    schedule = titration_suggestion(inp, target, slow=slow_variant(inp))
+    schedule = move_to(inp, target, "the plan target")
     yield Finding(
         "titration-plan",
         "info",
@@ -78,14 +85,16 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
         suggestions=(schedule,) if schedule else (),
         values={"dose": number(first), "target": number(target)},
         facts=(
-            order_facts(inp.order),
+            *_group_facts(group),
             (
                 "Highest permitted for this patient",
                 f"{number(ceiling.daily_mg)} mg/day ({ceiling.reason})",
             ),
         ),
         notes=(
-            "Further steps follow the clinical effect, usually up to 30-75 mg/day, "
+            "Further steps follow the clinical effect, usually up to "
+            f"{number(dosing.titration.plan_target_daily_mg)}-"
+            f"{number(dosing.titration.usual_max_daily_mg)} mg/day, "
             f"never above {number(ceiling.daily_mg)} mg/day for this patient.",
         ),
     )
@@ -93,27 +102,27 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
 
 @rule("titration-too-fast")
 def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
-    current = _established_oral(inp)
-    if current is None or is_stop(inp.order):
+    current = established_order(inp)
+    before = established_daily(inp)
+    if current is None or before is None or not inp.is_oral:
         return
     titration = inp.knowledge.dosing.titration
     today = inp.patient.today
-    before = current_daily(current, today)
-    steps = [s.daily for s in inp.order.dose.steps]
-    if before is None or any(s is None for s in steps):
+    steps = inp.order.dose.steps
+    if any(s.daily is None for s in steps):
         return
     # Each rise: from the current dose to the first step, then between consecutive steps.
     rises: list[tuple[float, int | None]] = []
     # A rise that starts later (boundsPeriod.start) counts from that day, not from today.
-    rise_day = inp.order.dose.steps[0].start or today
+    rise_day = steps[0].start or today
     since_change = (rise_day - current.authored_on).days if current.authored_on else None
     previous = before
-    for index, step in enumerate(inp.order.dose.steps):
-        assert step.daily is not None
-        days = since_change if index == 0 else _days(inp.order.dose.steps[index - 1].duration_days)
-        if step.daily > previous + _EPSILON:
-            rises.append((step.daily - previous, days))
-        previous = step.daily
+    for index, step in enumerate(steps):
+        daily = step.daily or 0.0
+        days = since_change if index == 0 else _days(steps[index - 1].duration_days)
+        if daily > previous + _EPSILON:
+            rises.append((daily - previous, days))
+        previous = daily
     too_large = [r for r in rises if r[0] > titration.max_step_daily_mg + _EPSILON]
     too_soon = [r for r in rises if r[1] is not None and r[1] < titration.interval_days]
     if not too_large and not too_soon:
@@ -127,9 +136,9 @@ def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
         if too_large
         else "too_soon"
     )
-    ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    target = min(inp.order.dose.highest_daily or before, ceiling.daily_mg)
-    suggestion = permitted_dose(inp, target, "as ordered") if target > before else None
+    ordered = inp.order.dose.highest_daily or before
+    target, _ = within_ceiling(inp, ordered, AS_ORDERED)
+    suggestion = move_to(inp, target, AS_ORDERED) if target > before + _EPSILON else None
     yield Finding(
         "titration-too-fast",
         "warning",
@@ -178,12 +187,12 @@ def _days(duration: float | None) -> int | None:
 
 @rule("abrupt-discontinuation", on_stop=True)
 def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
-    current = _established_oral(inp)
-    if current is None:
+    current = established_order(inp)
+    if current is None or route_changed(inp) is not DoseKind.ORAL:
         return
     discontinuation = inp.knowledge.dosing.discontinuation
     taper = inp.knowledge.dosing.taper
-    before = current_daily(current, inp.patient.today)
+    before = established_daily(inp)
     before_text = number(before) if before is not None else "the current"
     facts = (
         order_facts(current, "Current order"),
@@ -193,9 +202,9 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             else ()
         ),
     )
-    if is_stop(inp.order):
+    if inp.order.is_stop:
         long = before is not None and long_taper(inp, before)
-        schedule = taper_suggestion(inp, current, before) if before is not None else None
+        schedule = move_to(inp, 0.0, "stop") if before is not None else None
         yield Finding(
             "abrupt-discontinuation",
             "warning",
@@ -218,7 +227,7 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
         decrease = previous - step.daily
         if decrease > discontinuation.max_cut_daily_mg + _EPSILON:
             target = inp.order.dose.last_daily or step.daily
-            schedule = taper_suggestion(inp, current, before, target)
+            schedule = move_to(inp, target, "the ordered dose")
             yield Finding(
                 "abrupt-discontinuation",
                 "warning",

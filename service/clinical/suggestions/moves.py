@@ -20,11 +20,13 @@ suggestion never fires another card.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.deliverable import doses_between, doses_not_above
-from service.clinical.findings import SuggestionSpec, UpdateDose
+from service.clinical.facts import BaclofenOrder
+from service.clinical.findings import ScheduleSuggestion, SuggestionSpec, UpdateDose
 from service.clinical.limits import oral_ceiling
 from service.clinical.rule_input import RuleInput
 from service.clinical.schedules import doses_text
@@ -98,14 +100,46 @@ def _max_cut(inp: RuleInput) -> float:
     return inp.knowledge.dosing.discontinuation.max_cut_daily_mg
 
 
+def start_group(inp: RuleInput) -> tuple[BaclofenOrder, ...] | None:
+    """The new oral drafts of this call that start therapy together, led by this order
+    (None: this order does not lead a start, so start rules and schedules are not its job)."""
+    if not inp.is_oral or not inp.context.leads_start_group or inp.order.is_stop:
+        return None
+    return inp.context.start_group or (inp.order,)
+
+
+def combined_daily(group: tuple[BaclofenOrder, ...], attribute: str) -> float | None:
+    """The group's ``first_daily`` or ``highest_daily`` added up (None if one is unknown)."""
+    values = [getattr(order.dose, attribute) for order in group]
+    if any(value is None for value in values):
+        return None
+    return float(sum(values))
+
+
 def _new_start(
     inp: RuleInput, target_daily: float, why: str, per_day: int | None
 ) -> SuggestionSpec | None:
+    """A start: a titration above the starting dose, else the target itself. One order for
+    all the new drafts of this route, on the first of them, which replaces the others (two
+    titrations side by side would start at twice the starting dose)."""
     if target_daily <= 0:
         return None
+    group = start_group(inp)
+    if group is None:
+        return None
+    spec: UpdateDose | ScheduleSuggestion | None
     if target_daily > inp.knowledge.dosing.oral.start_daily_mg + _EPSILON:
-        return titration_suggestion(inp, target_daily, slow=slow_variant(inp))
-    return _update(inp, target_daily, why, per_day)
+        spec = titration_suggestion(inp, target_daily, slow=slow_variant(inp))
+    else:
+        found = _update(inp, target_daily, why, per_day)
+        spec = found if isinstance(found, UpdateDose) else None
+    if spec is None or len(group) == 1:
+        return spec
+    return replace(
+        spec,
+        label=spec.label + f", as one order in place of the {len(group)} new orders",
+        withdraw=group[1:],
+    )
 
 
 def _intrathecal_move(inp: RuleInput, target_mcg: float) -> SuggestionSpec | None:
@@ -197,9 +231,13 @@ def schedule_for_start_or_increase(inp: RuleInput) -> SuggestionSpec | None:
     if ordered is None:
         return None
     if inp.context.is_new_start:
+        group = start_group(inp)
+        combined = combined_daily(group, "highest_daily") if group else None
+        if combined is None:
+            return None
         start = inp.knowledge.dosing.oral.start_daily_mg
-        target = ordered if ordered > start else inp.knowledge.dosing.titration.plan_target_daily_mg
-        return move_to(inp, target, AS_ORDERED)
+        plan = inp.knowledge.dosing.titration.plan_target_daily_mg
+        return move_to(inp, combined if combined > start else plan, AS_ORDERED)
     before = established_daily(inp)
     if before is not None and ordered > before + _EPSILON:
         return move_to(inp, ordered, AS_ORDERED, increase_as_schedule=True)
