@@ -167,6 +167,9 @@ def test_taper_to_a_maintenance_dose(units: int, target_units: int, product: Pro
     current=st.floats(min_value=20, max_value=3000), target=st.floats(min_value=0, max_value=0.9)
 )
 def test_intrathecal_reduction(current: float, target: float) -> None:
+    """Each step lowers by at most 20 % of the step before it, steps last at least 2 days,
+    a cut ends open at its target, and a stop ends open at or below 100 mcg/day: never with
+    a silent stop."""
     product = Product(
         Form.INTRATHECAL, "baclofen 2 MG/ML Intrathecal Solution", concentration_mg_per_ml=2
     )
@@ -176,12 +179,33 @@ def test_intrathecal_reduction(current: float, target: float) -> None:
     )
     assert schedule is not None and schedule.unit == "mcg"
     previous = current
+    for step in schedule.steps[:-1]:
+        assert step.days is not None and step.days >= 2
     for step in schedule.steps:
-        assert 0 < previous - step.daily <= 0.2 * current + 1e-6
-        assert step.days is None or step.days >= 1
+        assert step.daily > 0
+        if previous > 100 or to > 0:
+            assert 0 < previous - step.daily <= 0.2 * previous + 1e-6
         previous = step.daily
-    if to == 0:
-        assert all(s.days is not None for s in schedule.steps)
+    assert schedule.steps[-1].days is None  # open-ended: the schedule never stops the pump
+    if to > 0:
+        assert schedule.final_daily == pytest.approx(to)
+    else:
+        assert schedule.final_daily <= 100 or current <= 100
+
+
+def test_intrathecal_stop_from_120_mcg_does_not_end_with_a_silent_stop() -> None:
+    product = Product(Form.INTRATHECAL, "baclofen intrathecal", concentration_mg_per_ml=2)
+    schedule = intrathecal_reduction(knowledge=KNOWLEDGE, product=product, from_mcg=120)
+    assert schedule is not None
+    assert [s.daily for s in schedule.steps] == [100]
+    assert schedule.steps[-1].days is None
+
+
+def test_intrathecal_cuts_are_relative_to_the_previous_step() -> None:
+    product = Product(Form.INTRATHECAL, "baclofen intrathecal", concentration_mg_per_ml=2)
+    schedule = intrathecal_reduction(knowledge=KNOWLEDGE, product=product, from_mcg=500)
+    assert schedule is not None
+    assert [s.daily for s in schedule.steps] == [400, 320, 260, 210, 170, 140, 115, 95]
 
 
 @pytest.mark.parametrize(

@@ -27,36 +27,38 @@ def suggested_resources(body: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_empty_values_of_an_order_are_not_copied_into_a_suggestion(
     client: httpx.AsyncClient,
 ) -> None:
-    """Was: ``"dosageInstruction": []`` of the order came back in the stopped copy of it,
-    and CDS Hooks (and FHIR) forbid empty values in the answer."""
-    active = f.med_request(status="active", rid="mr-old", dosages=[], authored_days_ago=30)
+    """Was: empty values of the order (``"note": [{"text": ""}]``, ``"identifier": []``)
+    came back in the stopped copy of it, and CDS Hooks (and FHIR) forbid empty values in the
+    answer."""
+    active = f.med_request(status="active", rid="mr-old", authored_days_ago=30)
     active["note"] = [{"text": ""}]
-    request = f.hook_request([f.med_request(rid="mr-0", dosages=[])], medications=[active])
+    active["identifier"] = []
+    request = f.hook_request([f.med_request(rid="mr-0")], medications=[active])
     response = await client.post(SIGN, json=request)
     assert response.status_code == 200, response.text
     stopped = [r for r in suggested_resources(response.json()) if r.get("id") == "mr-old"]
-    assert stopped, "the duplicate active order is offered for stopping"
-    assert "dosageInstruction" not in stopped[0] and "note" not in stopped[0]
+    assert stopped, "the older order the new one replaces is offered for stopping"
+    assert "note" not in stopped[0] and "identifier" not in stopped[0]
 
 
 async def test_an_invalid_active_order_gets_its_card_without_the_change(
     client: httpx.AsyncClient,
 ) -> None:
-    """Was: a 500. Orders from prefetch are not validated, so the stopped copy of one whose
+    """Was: a 500. Orders from prefetch are not validated, so the corrected copy of one whose
     medication coding is a string failed FHIR validation, and the exception escaped."""
-    broken = f.med_request(status="active", rid="mr-a", authored_days_ago=200)
+    broken = f.med_request(
+        status="active", rid="mr-a", authored_days_ago=200, dosages=[f.dosage(40)]
+    )
     # A new concept: the factories' concepts are shared constants.
     broken["medicationCodeableConcept"] = {"coding": "1e999", "text": "baclofen 10 MG Oral Tablet"}
-    other = f.med_request(f.BACLOFEN_20, status="active", rid="mr-b", authored_days_ago=30)
-    request = f.hook_request(hook="patient-view", medications=[broken, other])
+    request = f.hook_request(hook="patient-view", medications=[broken])
     response = await client.post(VIEW, json=request)
     assert response.status_code == 200, response.text
-    cards = response.json()["cards"]
-    duplicate = [c for c in cards if c["source"]["topic"]["code"] == "duplicate-therapy"]
-    assert duplicate, [c["source"]["topic"]["code"] for c in cards]
-    offered = [r.get("id") for r in suggested_resources({"cards": duplicate})]
-    assert "mr-a" not in offered
-    assert NOT_OFFERED in duplicate[0]["detail"]
+    cards = {c["source"]["topic"]["code"]: c for c in response.json()["cards"]}
+    above = cards["dose-above-max"]
+    assert above["indicator"] == "critical"
+    assert "mr-a" not in [r.get("id") for r in suggested_resources({"cards": [above]})]
+    assert NOT_OFFERED in above["detail"]
 
 
 async def test_a_dose_whose_daily_total_overflows_is_unverifiable(

@@ -117,14 +117,6 @@ def test_a_unit_error_silences_the_cards_built_on_the_wrong_number(fired: Fired)
     assert fired(hook_request([draft])) == {"dose-unit-suspect": "critical"}
 
 
-def test_tablet_switch_only_when_the_same_dose_is_deliverable(run: Assess) -> None:
-    exact = cards_by_code(run(established(75, current_daily=75, medication=BACLOFEN_10)))
-    resource = action_resource(exact["tablet-strength"])
-    assert resource["medicationCodeableConcept"]["text"] == "baclofen 25 mg oral tablet"
-    inexact = cards_by_code(run(established(90, current_daily=90, medication=BACLOFEN_10)))
-    assert inexact["tablet-strength"].suggestions == []
-
-
 def test_unverifiable_dose_says_why(run: Assess) -> None:
     draft = med_request({"text": "baclofen tablets"}, [dosage(2, "tablet")])
     card = cards_by_code(run(hook_request([draft])))["dose-unverifiable"]
@@ -143,10 +135,11 @@ def test_duplicate_therapy_when_the_draft_replaces_nothing(run: Assess) -> None:
     draft = med_request(BACLOFEN_10, [dosage(10)])
     card = cards_by_code(run(hook_request([draft], medications=[active])))["duplicate-therapy"]
     assert card.indicator == "warning"
-    assert "together 60 mg/day" in card.summary
-    assert card.suggestions[0].actions[0].type == "update"
-    assert action_resource(card)["status"] == "stopped"
-    assert action_resource(card)["id"] == active["id"]
+    assert card.summary == "2 baclofen orders would be active together: oral 60 mg/day"
+    linked, stopped = (action_resource(card, 0, i) for i in (0, 1))
+    assert linked["id"] == draft["id"]
+    assert linked["priorPrescription"] == {"reference": f"MedicationRequest/{active['id']}"}
+    assert stopped["status"] == "stopped" and stopped["id"] == active["id"]
 
 
 def test_no_duplicate_when_prior_prescription_names_the_active_order(fired: Fired) -> None:
@@ -160,4 +153,4 @@ def test_two_baclofen_drafts_in_one_session_are_a_duplicate_once(run: Assess) ->
     result = run(hook_request([first, second]))
     assert rule_codes(result.cards).count("duplicate-therapy") == 1
     action = cards_by_code(result)["duplicate-therapy"].suggestions[0].actions[0]
-    assert action.type == "delete" and action.resourceId == f"MedicationRequest/{first['id']}"
+    assert action.type == "delete" and action.resourceId == f"MedicationRequest/{second['id']}"

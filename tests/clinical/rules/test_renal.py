@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.clinical.conftest import Assess, action_resource, cards_by_code
+from tests.clinical.suggestion_checks import steps_of
 from tests.factories import (
     BACLOFEN_10,
     condition,
@@ -103,16 +104,23 @@ def test_resolved_ckd_does_not_count(fired: Fired) -> None:
 
 
 def test_renal_impairment_caps_at_40_mg(run: Assess) -> None:
-    card = cards_by_code(run(with_renal([egfr(45)], daily=60)))["renal-impairment"]
+    cards = cards_by_code(run(with_renal([egfr(45)], daily=60)))
+    card = cards["renal-impairment"]
     assert (
         card.summary
         == "Renal impairment (eGFR 45 mL/min/1.73m2): keep baclofen at or below 40 mg/day"
     )
-    dose = action_resource(card)["dosageInstruction"][0]
-    assert (
-        dose["doseAndRate"][0]["doseQuantity"]["value"] * dose["timing"]["repeat"]["frequency"]
-        <= 40
-    )
+    # A new start: the slow titration rides on the start card and stops at the renal maximum.
+    assert "offered once" in (card.detail or "")
+    assert steps_of(action_resource(cards["start-dose-high"]))[-1] <= 40
+
+
+def test_renal_impairment_caps_an_established_dose_at_40_mg(run: Assess) -> None:
+    active = med_request(BACLOFEN_10, [dosage(50 / 3)], status="active", authored_days_ago=30)
+    draft = med_request(BACLOFEN_10, [dosage(50 / 3)], prior=active["id"])
+    request = hook_request([draft], medications=[active], observations=[weight(80), egfr(45)])
+    card = cards_by_code(run(request))["renal-impairment"]
+    assert steps_of(action_resource(card)) == [40]
 
 
 def test_renal_impairment_on_an_unchanged_dose_below_the_cap_has_no_suggestion(
