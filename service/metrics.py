@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import get_args
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from cds_hooks.jwt import Reason
 from cds_hooks.response import Card
@@ -70,6 +70,52 @@ ADVICE_RECORDING = Counter(
     "Issued cards handed to the advice recorder, by result (written, dropped, failed)",
     ["result"],
 )
+
+
+# Gauges. With several workers each process writes its own value to PROMETHEUS_MULTIPROC_DIR
+# and a scrape combines them by the mode given here. "livesum": the container's total over the
+# workers alive now (a worker that stopped, or died, leaves nothing behind: its files are
+# retired, service.api.metrics_endpoint). With one process the mode is ignored.
+IN_FLIGHT = Gauge(
+    "baclofen_cds_requests_in_flight",
+    "HTTP requests being answered now (scrapes of /metrics excluded)",
+    multiprocess_mode="livesum",
+)
+ADVICE_QUEUE_DEPTH = Gauge(
+    "baclofen_cds_advice_queue_depth",
+    "Hook calls whose cards wait in the advice recorder's queue (not yet being written)",
+    multiprocess_mode="livesum",
+)
+ADVICE_QUEUE_CAPACITY = Gauge(
+    "baclofen_cds_advice_queue_capacity",
+    "Hook calls the advice recorder's queue holds before it drops cards",
+    multiprocess_mode="livesum",
+)
+# Always 1, the versions in its labels. "livemax": one series per version, 1 while a worker
+# runs it, whatever the number of workers.
+BUILD_INFO = Gauge(
+    "baclofen_cds_build_info",
+    "Always 1: the service version and the knowledge base version of the running processes",
+    ["version", "knowledge_version"],
+    multiprocess_mode="livemax",
+)
+
+
+_build: tuple[str, str] | None = None
+
+
+def set_build_info(version: str, knowledge_version: str) -> None:
+    """The versions this process runs (the application sets them once it has its knowledge)."""
+    global _build
+    if _build == (version, knowledge_version):
+        return
+    if _build is not None:
+        # Several applications in one process (tests): only the latest is reported. A served
+        # process builds one application, so this never runs in multiprocess mode, where
+        # prometheus-client cannot remove a series.
+        BUILD_INFO.remove(*_build)
+    _build = (version, knowledge_version)
+    BUILD_INFO.labels(version=version, knowledge_version=knowledge_version).set(1)
 
 
 def count_evaluation(service: str, seconds: float, cards: Iterable[Card]) -> None:

@@ -58,7 +58,18 @@ def test_every_metric_family_is_documented() -> None:
     assert families and families <= documented
 
 
-def test_every_kubernetes_manifest_is_documented() -> None:
-    files = {path.name for path in (ROOT / "deploy" / "kubernetes").glob("*.yaml")}
-    documented = {row[0].strip("`") for row in table_rows(section("Operating it"))}
-    assert files <= documented
+@pytest.mark.parametrize("directory", ["kubernetes", "monitoring"])
+def test_every_deployment_file_is_documented(directory: str) -> None:
+    # Tables headed "file (under `deploy/<directory>/`)" name each file by its path there.
+    top = ROOT / "deploy" / directory
+    files = {
+        path.relative_to(top).as_posix()
+        for path in top.rglob("*")
+        if path.is_file() and path.suffix in {".yaml", ".json"}
+    }
+    documented = {
+        name.strip().strip("`")
+        for row in table_rows(section("Operating it"))
+        for name in row[0].split(",")
+    }
+    assert files and files <= documented, files - documented

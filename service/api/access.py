@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.logs import REQUEST_ID
-from service.metrics import REQUEST_SECONDS, REQUESTS
+from service.metrics import IN_FLIGHT, REQUEST_SECONDS, REQUESTS
 from service.services import SERVICES
 
 log = logging.getLogger("baclofen_cds.access")
@@ -35,6 +35,7 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 UNMATCHED = "unmatched"  # the route label of requests no route answered (404s, mostly)
 MAX_PATH_CHARS = 200
+METRICS_PATH = "/metrics"
 
 
 def annotate(request: Request, **fields: Any) -> None:
@@ -68,6 +69,10 @@ class AccessMiddleware:
         scope[_FIELDS] = fields
         status = 500  # what the caller gets if the app raises before answering
         token = REQUEST_ID.set(request_id)
+        # A scrape would always find itself in flight: it is left out.
+        in_flight = IN_FLIGHT if scope["path"] != METRICS_PATH else None
+        if in_flight is not None:
+            in_flight.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -86,6 +91,8 @@ class AccessMiddleware:
                 self._finish(scope, request_id, status, time.perf_counter() - started, fields)
             finally:
                 REQUEST_ID.reset(token)
+                if in_flight is not None:
+                    in_flight.dec()
 
     @staticmethod
     def _finish(

@@ -5,11 +5,17 @@ With several workers (``baclofen-cds serve --workers N``) each process counts in
 own under ``PROMETHEUS_MULTIPROC_DIR`` (``serve`` makes a fresh directory per start), and
 whichever worker answers a scrape sums them all: prometheus-client's multiprocess mode. With one
 process the default registry answers, with the process and garbage-collector metrics.
+
+Live gauges (in-flight requests, the advice queue) must count only workers that exist: a worker
+retires its files when it shuts down, and a scrape retires those of workers that died without
+shutting down (killed, out of memory), whose last values would otherwise be summed forever.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -22,6 +28,8 @@ from prometheus_client import (
 )
 from starlette.responses import Response
 
+from service import __version__
+from service.metrics import set_build_info
 from service.serving import MULTIPROC_DIR_ENV
 
 router = APIRouter()
@@ -34,10 +42,35 @@ def multiprocess_mode() -> bool:
 def registry() -> CollectorRegistry:
     if not multiprocess_mode():
         return REGISTRY
+    retire_stopped_workers(Path(os.environ[MULTIPROC_DIR_ENV]))
     # A registry per scrape, as prometheus-client prescribes: the collector reads the files.
     merged = CollectorRegistry()
     multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
     return merged
+
+
+def retire_stopped_workers(directory: Path) -> None:
+    """Remove the live-gauge files of processes that no longer exist.
+
+    The files are named ``gauge_live<mode>_<pid>.db`` (prometheus-client's multiprocess layout);
+    what ``multiprocess.mark_process_dead`` does for a worker that can no longer call it. Two
+    workers may scrape at once: a file already gone is fine.
+    """
+    for path in directory.glob("gauge_live*_*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, alive
+    return True
 
 
 # A plain function: FastAPI runs it in a thread, so reading the workers' files never blocks
@@ -54,11 +87,13 @@ def metrics() -> Response:
 
 async def _mark_process_dead() -> None:
     # Live gauges of a stopped worker must not be summed; its counters and histograms stay
-    # (they are what it counted). We define no live gauges today: this keeps that true later.
+    # (they are what it counted).
     multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
 def install(state: Any) -> None:
-    """Shutdown work of the metrics (``app.state``): in multiprocess mode, retire this worker."""
+    """The metrics' part of an application (``app.state``): the build information, and in
+    multiprocess mode the retirement of this worker's live gauges at shutdown."""
+    set_build_info(__version__, state.knowledge.version)
     if multiprocess_mode():
         state.on_shutdown.append(_mark_process_dead)

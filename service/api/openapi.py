@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 
 from cds_hooks import schemas
 from service.services import SERVICES
@@ -157,3 +158,18 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    _serve_as_api_route(app)
+
+
+def _serve_as_api_route(app: FastAPI) -> None:
+    # FastAPI serves the document from a plain Starlette route, which leaves no route template
+    # in the request scope: the access line and the request metrics would call it "unmatched".
+    # The same document, served from a route of the application's own kind.
+    path = app.openapi_url
+    if path is None:
+        return
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != path]
+
+    @app.get(path, include_in_schema=False)
+    async def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())

@@ -11,6 +11,7 @@ import heapq
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -58,6 +59,13 @@ class RedisReplayCache:
 
     @classmethod
     def from_url(cls, url: str, prefix: str = DEFAULT_REDIS_PREFIX) -> RedisReplayCache:
+        """``redis://`` or, with TLS, ``rediss://`` (``?ssl_ca_certs=FILE`` for a private CA)."""
+        parsed = urlsplit(url)
+        tls_parameters = [name for name in parse_qs(parsed.query) if name.startswith("ssl_")]
+        if tls_parameters and parsed.scheme != "rediss":
+            # redis-py would hand them to a plain connection, which then fails on every call
+            # with a TypeError: refused here, at start-up, instead.
+            raise ValueError(f"{tls_parameters[0]} needs a rediss:// URL, not {parsed.scheme}://")
         # Short timeouts: a hook call has about half a second, and a hung Redis must not eat it.
         client = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         return cls(client, prefix)

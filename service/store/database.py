@@ -9,6 +9,7 @@ is atomic on both databases.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 # The driver each supported database runs on; a URL may name it or leave it out.
 _DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 _BACKEND_ALIASES = {"postgres": "postgresql"}
+
+# libpq's TLS parameters, as PostgreSQL's own clients read them from a URL. asyncpg takes one
+# `ssl` argument instead (a mode, or an SSLContext): postgres_tls translates.
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_SSL_FILES = ("sslrootcert", "sslcert", "sslkey")
 
 # Short enough that a caller waiting on an unreachable database gets its 503 quickly; long
 # enough for a PostgreSQL server under load.
@@ -48,6 +54,54 @@ def async_url(url: str) -> URL:
     if driver and driver != expected:
         raise ValueError(f"{backend} is used through {expected}, not {driver}")
     return parsed.set(drivername=f"{backend}+{expected}")
+
+
+def postgres_tls(url: URL) -> tuple[URL, dict[str, Any]]:
+    """The URL without its libpq TLS parameters, and asyncpg's arguments for them.
+
+    ``sslmode`` as in libpq: ``disable``, ``allow``, ``prefer`` (asyncpg's default, as libpq's),
+    ``require`` (encrypted, the server not verified, unless ``sslrootcert`` is given: then its
+    chain is, as libpq does), ``verify-ca`` (the chain), ``verify-full`` (the chain and the host
+    name). ``sslrootcert`` names the CA file (default: the system's CAs, where libpq would read
+    ``~/.postgresql/root.crt``); ``sslcert`` and ``sslkey`` a client certificate. Anything else
+    starting with ``ssl`` is refused: a misspelt parameter must not quietly mean "no TLS".
+    """
+    query = dict(url.query)
+    unknown = sorted(
+        k for k in query if k.startswith("ssl") and k not in ("ssl", "sslmode", *_SSL_FILES)
+    )
+    if unknown:
+        raise ValueError(f"unsupported PostgreSQL URL parameter {unknown[0]!r}")
+    if "ssl" in query and "sslmode" in query:
+        raise ValueError("give sslmode or ssl in the PostgreSQL URL, not both")
+    if "sslmode" not in query and not any(name in query for name in _SSL_FILES):
+        return url, {}  # nothing asked, or asyncpg's own `ssl` parameter: passed on as is
+    mode = query.pop("sslmode", "prefer")
+    files = {name: query.pop(name) for name in _SSL_FILES if name in query}
+    if not isinstance(mode, str) or mode not in SSL_MODES:
+        raise ValueError(f"sslmode must be one of {', '.join(SSL_MODES)}, not {mode!r}")
+    stripped = url.difference_update_query(["sslmode", *_SSL_FILES])
+    if mode in ("disable", "allow", "prefer") and files:
+        # A CA or a certificate with a mode that uses neither is a mistake, likely a missing
+        # sslmode=verify-full: refused rather than read as "do not verify".
+        raise ValueError(f"{', '.join(files)} need sslmode=require or stricter, not {mode}")
+    if not files and mode in ("disable", "allow", "prefer", "require"):
+        return stripped, {"ssl": mode}  # nothing to verify: asyncpg's modes are libpq's
+    return stripped, {"ssl": _tls_context(mode, files)}
+
+
+def _tls_context(mode: str, files: dict[str, Any]) -> ssl.SSLContext:
+    try:
+        context = ssl.create_default_context(cafile=files.get("sslrootcert"))
+        context.check_hostname = mode == "verify-full"
+        if mode == "require" and "sslrootcert" not in files:
+            context.verify_mode = ssl.CERT_NONE  # require: encrypted, the server not verified
+        if "sslcert" in files:
+            context.load_cert_chain(files["sslcert"], keyfile=files.get("sslkey"))
+    except (OSError, ssl.SSLError) as error:
+        # File names are configuration, not secrets: say which one.
+        raise ValueError(f"PostgreSQL TLS files {files}: {error}") from error
+    return context
 
 
 # PostgreSQL error classes that mean the server, not the statement, is the problem: connection
@@ -88,7 +142,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
         self.dialect = self.url.get_backend_name()
-        self.engine: AsyncEngine = create_async_engine(self.url, **_engine_options(self.url))
+        connect_url, tls = (
+            postgres_tls(self.url) if self.dialect == "postgresql" else (self.url, {})
+        )
+        options = _engine_options(connect_url)
+        options.setdefault("connect_args", {}).update(tls)
+        self.engine: AsyncEngine = create_async_engine(connect_url, **options)
         event.listen(self.engine.sync_engine, "handle_error", _connecting_failed)
         if self.dialect == "sqlite":
             _take_over_sqlite_transactions(self.engine)

@@ -4,7 +4,9 @@ A hook call hands its cards to a bounded in-memory queue and answers at once; on
 task writes what is queued, in batches. Nothing is lost without a count: each card ends in
 ``baclofen_cds_advice_records_total`` as ``written``, ``dropped`` (the queue was full, or the
 recorder was not running) or ``failed`` (the database refused or stayed unreachable through
-the retries, or the service stopped before the card could be written).
+the retries, or the service stopped before the card could be written). The queue's depth and
+capacity are gauges (incremented and decremented, so that several recorders in one process,
+as in tests, add up rather than overwrite each other).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from cds_hooks.response import Card
-from service.metrics import ADVICE_RECORDING
+from service.metrics import ADVICE_QUEUE_CAPACITY, ADVICE_QUEUE_DEPTH, ADVICE_RECORDING
 from service.store.advice import IssuedAdvice
 from service.store.database import StoreUnavailable
 from service.store.store import Store
@@ -86,6 +88,7 @@ class AdviceRecorder:
         except asyncio.QueueFull:
             self._drop(rows, "the advice queue is full")
             return
+        ADVICE_QUEUE_DEPTH.inc()
         self._pending.update(row.card_uuid for row in rows)
 
     def pending(self, card_uuids: Sequence[str]) -> set[str]:
@@ -96,6 +99,7 @@ class AdviceRecorder:
 
     async def start(self) -> None:
         self._queue = asyncio.Queue(self.capacity)
+        ADVICE_QUEUE_CAPACITY.inc(self.capacity)
         self._accepting = True
         self._writer = asyncio.create_task(self._write_forever(), name="advice-recorder")
 
@@ -116,7 +120,9 @@ class AdviceRecorder:
         lost = 0
         while not self._queue.empty():
             lost += len(self._queue.get_nowait())
+            ADVICE_QUEUE_DEPTH.dec()
             self._queue.task_done()
+        ADVICE_QUEUE_CAPACITY.dec(self.capacity)
         if lost:
             ADVICE_RECORDING.labels(result="failed").inc(lost)
             log.error("advice not recorded at shutdown", extra={"cards": lost})
@@ -133,6 +139,7 @@ class AdviceRecorder:
             while len(rows) < BATCH_ROWS and not self._queue.empty():
                 batches.append(self._queue.get_nowait())
                 rows.extend(batches[-1])
+            ADVICE_QUEUE_DEPTH.dec(len(batches))
             try:
                 await self._write_with_retries(rows)
             finally:

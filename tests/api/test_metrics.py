@@ -8,6 +8,7 @@ the test process, so each check compares the scrape after with the scrape before
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
+from service import __version__
 from service.app import create_app
 from service.clinical.knowledge import Knowledge
 from service.prefetch_client import fetcher_factory_for
@@ -136,3 +138,64 @@ async def test_series_that_alerts_compare_with_exist_before_their_first_event(
         assert ("baclofen_cds_advice_records_total", frozenset({("result", result)})) in samples
     for reason in ("replayed", "bad-signature", "replay-check-unavailable"):
         assert ("baclofen_cds_jwt_rejections_total", frozenset({("reason", reason)})) in samples
+
+
+class HeldFhirServer(FromPrefetch):
+    """Answers from prefetch, but only once the test lets it: the hook call stays in flight."""
+
+    def __init__(self, prefetch: dict[str, Any]) -> None:
+        super().__init__(prefetch)
+        self.arrived = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def answer(self, request: httpx.Request) -> httpx.Response:
+        self.arrived.set()
+        await self.release.wait()
+        return self(request)
+
+
+async def test_requests_in_flight_count_the_calls_being_answered_but_not_the_scrape(
+    knowledge: Knowledge, scenario: Scenario, tmp_path: Any
+) -> None:
+    held = HeldFhirServer(scenario("03")["prefetch"])
+    settings = settings_for_tests(database_url=f"sqlite+aiosqlite:///{tmp_path / 'f.sqlite3'}")
+    factory = fetcher_factory_for(settings, transport=httpx.MockTransport(held.answer))
+    app = create_app(settings, knowledge=knowledge, clock=lambda: TODAY, fetcher_factory=factory)
+    async with running(app) as http:
+        _, idle = await scrape(http)
+        call = asyncio.create_task(http.post(SIGN, json=without(scenario("03"), "conditions")))
+        await asyncio.wait_for(held.arrived.wait(), 30)
+        _, busy = await scrape(http)
+        held.release.set()
+        assert (await call).status_code == 200
+        _, done = await scrape(http)
+    in_flight = "baclofen_cds_requests_in_flight"
+    assert value(busy, in_flight) - value(idle, in_flight) == 1
+    assert value(done, in_flight) == value(idle, in_flight)
+
+
+async def test_build_info_names_the_version_and_the_knowledge_version(
+    client: httpx.AsyncClient, knowledge: Knowledge
+) -> None:
+    _, samples = await scrape(client)
+    labels = {"version": __version__, "knowledge_version": knowledge.version}
+    assert value(samples, "baclofen_cds_build_info", **labels) == 1
+    builds = [key for key in samples if key[0] == "baclofen_cds_build_info"]
+    assert len(builds) == 1, builds
+
+
+async def test_the_openapi_document_is_counted_under_its_own_route(
+    client: httpx.AsyncClient,
+) -> None:
+    _, before = await scrape(client)
+    document = await client.get("/openapi.json")
+    assert document.status_code == 200 and document.json()["openapi"].startswith("3.")
+    _, after = await scrape(client)
+    labels = {"route": "/openapi.json", "service": "", "hook": "", "status": "200"}
+    assert value(after, "baclofen_cds_requests_total", **labels) == (
+        value(before, "baclofen_cds_requests_total", **labels) + 1
+    )
+    unmatched = {"route": "unmatched", "service": "", "hook": "", "status": "200"}
+    assert value(after, "baclofen_cds_requests_total", **unmatched) == value(
+        before, "baclofen_cds_requests_total", **unmatched
+    )

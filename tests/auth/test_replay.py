@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from cds_hooks.jwt import TokenRejected
 from service.auth.replay import MemoryReplayCache, RedisReplayCache
 from service.clinical.knowledge import Knowledge
-from tests.auth_support import JwksServer, bearer, client_for, make_auth_app
+from tests.auth_support import JwksServer, bearer, client_for, make_auth_app, rejections
 from tests.requirements import unavailable
 from tests.tokens import audience, sandbox_token
 
@@ -100,3 +100,26 @@ async def test_a_token_used_at_one_replica_is_refused_at_another(
             answers.append(response.status_code)
         await replica.aclose()
     assert answers == [200, 401]
+
+
+async def test_with_redis_down_authenticated_calls_are_refused_and_the_rest_answers(
+    knowledge: Knowledge, scenario: Callable[[str], Any]
+) -> None:
+    # Fail closed: without the shared cache a replay cannot be ruled out, so a valid token is
+    # refused (401, counted as replay-check-unavailable); probes and rule pages still answer.
+    replay = RedisReplayCache.from_url("redis://127.0.0.1:9/0")  # nothing listens there
+    app = make_auth_app(knowledge, JwksServer(), replay=replay)
+    before = rejections("replay-check-unavailable")
+    token = sandbox_token(audience("/cds-services/baclofen-order-sign"))
+    try:
+        async with client_for(app) as client:
+            response = await client.post(
+                "/cds-services/baclofen-order-sign", json=scenario("03"), headers=bearer(token)
+            )
+            assert response.status_code == 401
+            assert response.headers["www-authenticate"] == "Bearer"
+            assert (await client.get("/healthz")).status_code == 200
+            assert (await client.get("/knowledge/rules")).status_code == 200
+    finally:
+        await replay.aclose()
+    assert rejections("replay-check-unavailable") - before == 1

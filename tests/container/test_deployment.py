@@ -30,7 +30,7 @@ CALLS = 8
 @pytest.fixture
 def deployed(postgres_url: str) -> Iterator[Running]:
     with started(
-        # deploy/kubernetes/deployment.yaml's security context and volumes, in podman's words
+        # deploy/kubernetes/base/deployment.yaml's security context and volumes, in podman's words
         "--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,size=64m",
         "--user", "10001:10001", "--cap-drop", "ALL",
         "--security-opt", "no-new-privileges",

@@ -48,6 +48,11 @@ def advice_count(result: str) -> float:
     return counted("baclofen_cds_advice_records_total", result=result)
 
 
+def queue_gauge(which: str) -> float:
+    """The advice queue's ``depth`` or ``capacity`` gauge, as this process exports it."""
+    return counted(f"baclofen_cds_advice_queue_{which}")
+
+
 def issued(
     card: str, rule: str = "dose-above-max", *, at: datetime = T0, service: str = SIGN
 ) -> IssuedAdvice:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
 from cds_hooks.response import Card, Coding, Indicator, Source
 from service.store import AdviceRecorder, Database, Store, StoreUnavailable
 from service.store.advice import IssuedAdvice
-from tests.store.helpers import T0, advice_count, issued, issued_cards
+from tests.store.helpers import T0, advice_count, issued, issued_cards, queue_gauge
 
 
 def card(rule: str = "dose-above-max", indicator: str = "critical") -> Card:
@@ -123,3 +124,34 @@ async def test_a_batch_written_twice_is_stored_once(store: Store) -> None:
     await store.write_advice(rows)
     await store.write_advice(rows)
     assert [row["card_uuid"] for row in await issued_cards(store.database)] == ["c-1", "c-2"]
+
+
+class HeldStore(Store):
+    """A store whose writes wait until the test lets them through."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        super().__init__(Database(f"sqlite+aiosqlite:///{tmp_path / 'never-opened.sqlite3'}"))
+        self.writing = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def write_advice(self, rows: Sequence[IssuedAdvice]) -> None:
+        self.writing.set()
+        await self.release.wait()
+
+
+async def test_the_queue_depth_and_capacity_are_gauges(tmp_path: Path) -> None:
+    depth, capacity = queue_gauge("depth"), queue_gauge("capacity")
+    store = HeldStore(tmp_path)
+    recorder = AdviceRecorder(store, "v", capacity=50)
+    await recorder.start()
+    assert queue_gauge("capacity") - capacity == 50
+    recorder.record("s", "order-sign", "h-1", [card()])
+    await asyncio.wait_for(store.writing.wait(), 10)  # the writer holds h-1: no longer queued
+    for n in range(2, 5):
+        recorder.record("s", "order-sign", f"h-{n}", [card(), card()])
+    assert queue_gauge("depth") - depth == 3
+    store.release.set()
+    await recorder.flush()
+    assert queue_gauge("depth") == depth
+    await recorder.stop()
+    assert queue_gauge("capacity") == capacity
