@@ -219,6 +219,13 @@ def dstu2_sandbox_order() -> dict[str, Any]:
     return request
 
 
+def other_drug(concept: dict[str, Any], rid: str = "mr-other") -> dict[str, Any]:
+    """Another medicine the patient takes, twice daily for three months."""
+    return med_request(
+        concept, [dosage(1, "tablet", frequency=2)], status="active", authored_days_ago=90, rid=rid
+    )
+
+
 def active_oral(
     per_dose: float, per_day: int, *, rid: str, medication: dict[str, Any] = BACLOFEN_10
 ) -> dict[str, Any]:
@@ -717,15 +724,15 @@ SPECS: list[Spec] = [
         titration=True,
     ),
     Spec(
-        "59-psychosis-resolved-no-card",
-        "psychotic episode in remission: not contraindicated",
+        "59-psychosis-resolved-caution",
+        "psychotic episode in remission: not contraindicated, a caution",
         lambda: start(
             15,
             conditions=[
                 condition(icd10="F23", display="Brief psychotic disorder", status="remission")
             ],
         ),
-        {"titration-plan": "info"},
+        {"caution-psychosis-history": "warning", "titration-plan": "info"},
         ["contraindication-psychosis"],
     ),
     Spec(
@@ -903,6 +910,110 @@ SPECS: list[Spec] = [
         ),
         {"duplicate-therapy": "critical"},
         service="baclofen-patient-view",
+    ),
+    Spec(
+        "79-lithium-by-atc",
+        "lithium carbonate (ATC N05AN01) beside a new start",
+        lambda: start(
+            15,
+            medications=[other_drug(drug("lithium carbonate 300 MG Oral Capsule", atc="N05AN01"))],
+        ),
+        {"interaction-lithium": "warning"},
+        titration=True,
+    ),
+    Spec(
+        "80-phenelzine-rxnorm",
+        "phenelzine (RxNorm 8123, a MAO inhibitor) beside a new start",
+        lambda: start(15, medications=[other_drug(drug("phenelzine", rxnorm="8123"))]),
+        {"interaction-maoi": "warning"},
+        titration=True,
+    ),
+    Spec(
+        "81-age-70-no-kidney-function-on-record",
+        "70-year-old with no creatinine, CrCl or eGFR on record: check kidney function",
+        lambda: start(15, patient_resource=adult(age=70), observations=[weight(75)]),
+        {"monitoring-renal": "info", "elderly": "info"},
+        strict=True,
+        titration=True,
+    ),
+    Spec(
+        "82-cockcroft-gault-82-year-old-woman",
+        "82-year-old woman, 50 kg, creatinine 2.4 mg/dL and no eGFR: CrCl about 14 mL/min",
+        lambda: start(
+            15,
+            patient_resource=adult(age=82, gender="female"),
+            observations=[
+                weight(50),
+                observation("2160-0", 2.4, "mg/dL", days=30, display="Creatinine"),
+            ],
+        ),
+        {"renal-contraindication": "critical"},
+    ),
+    Spec(
+        "83-tizanidine-and-cyclobenzaprine",
+        "tizanidine and cyclobenzaprine (other muscle relaxants) beside baclofen",
+        lambda: start(
+            15,
+            medications=[
+                other_drug(drug("tizanidine 4 MG Oral Tablet", rxnorm="57258")),
+                other_drug(drug("cyclobenzaprine", atc="M03BX08"), rid="mr-other-2"),
+            ],
+        ),
+        {"interaction-cns-depressant": "info"},
+        titration=True,
+    ),
+    Spec(
+        "84-febrile-convulsions-in-childhood",
+        "febrile convulsions in childhood (ICD-10-CM R56.00): not epilepsy",
+        lambda: start(
+            15,
+            conditions=[
+                condition(icd10="R56.00", display="Simple febrile convulsions", status="resolved")
+            ],
+        ),
+        {},
+        absent=["contraindication-epilepsy"],
+        titration=True,
+    ),
+    Spec(
+        "85-anaemia-of-the-puerperium",
+        "anaemia of the puerperium (O90.81) after delivery: not pregnant",
+        lambda: start(
+            15,
+            patient_resource=adult(age=31, gender="female"),
+            conditions=[condition(icd10="O90.81", display="Anemia of the puerperium")],
+        ),
+        {},
+        absent=["contraindication-pregnancy"],
+        titration=True,
+    ),
+    Spec(
+        "86-stop-after-ten-days-at-15-mg",
+        "stop 15 mg/day begun ten days ago: a short course ends without withdrawal",
+        lambda: change(15, 15, status="stopped", days=10),
+        {},
+        absent=["abrupt-discontinuation"],
+    ),
+    Spec(
+        "87-pregnant-status-310-days-old",
+        "'pregnant' as the latest status, recorded 310 days ago: no longer counts",
+        lambda: start(
+            15,
+            patient_resource=adult(age=29, gender="female"),
+            observations=[
+                weight(64),
+                egfr(100),
+                observation(
+                    "82810-3",
+                    days=310,
+                    display="Pregnancy status",
+                    answer=(SNOMED, "77386006", "Pregnant"),
+                ),
+            ],
+        ),
+        {},
+        absent=["contraindication-pregnancy"],
+        titration=True,
     ),
 ]
 

@@ -118,15 +118,35 @@ def concept_texts(concept: Any) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def concept_label(concept: Any) -> str:
-    """The best single label for a concept: its text, else a display, else a code."""
+# How a card names a code system next to a code ("SNOMED 413712001", "RxNorm 1292").
+SYSTEM_NAMES = {
+    "http://snomed.info/sct": "SNOMED",
+    "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",
+    "urn:oid:2.16.840.1.113883.6.90": "ICD-10-CM",
+    "http://hl7.org/fhir/sid/icd-10": "ICD-10",
+    "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm",
+    "http://loinc.org": "LOINC",
+    "http://www.whocc.no/atc": "ATC",
+    "http://hl7.org/fhir/sid/ndc": "NDC",
+}
+
+
+def coded_label(concept: Any) -> str | None:
+    """The first code of a concept named with its system ("SNOMED 413712001"), or None."""
+    for coding in codings(concept):
+        if coding.code:
+            system = SYSTEM_NAMES.get(coding.system or "")
+            return f"{system} {coding.code}" if system else f"code {coding.code}"
+    return None
+
+
+def concept_label(concept: Any, fallback: str = "unnamed") -> str:
+    """The best single label for a concept: its text, else a display, else its code with the
+    code system ("SNOMED 413712001"), else ``fallback``."""
     texts = concept_texts(concept)
     if texts:
         return texts[0]
-    for coding in codings(concept):
-        if coding.code:
-            return coding.code
-    return "unnamed"
+    return coded_label(concept) or fallback
 
 
 def codes_in(concept: Any, systems: frozenset[str] | set[str] | tuple[str, ...]) -> Iterator[str]:

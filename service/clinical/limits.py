@@ -25,12 +25,19 @@ def pediatric_band(age: int, knowledge: Knowledge) -> PediatricBand | None:
 
 def band_limit_mg(band: PediatricBand, weight: Measurement | None) -> float | None:
     """The band's maximum in mg/day: its fixed cap, its mg/kg cap, or the lower of both."""
-    limits = []
-    if band.max_daily_mg is not None:
-        limits.append(band.max_daily_mg)
+    limit, _ = band_limit(band, weight)
+    return limit
+
+
+def band_limit(band: PediatricBand, weight: Measurement | None) -> tuple[float | None, bool]:
+    """The band's maximum in mg/day, and whether it is the weight-based one."""
+    fixed = band.max_daily_mg
+    per_kg = None
     if band.max_mg_per_kg is not None and weight is not None:
-        limits.append(round(band.max_mg_per_kg * weight.value, 2))
-    return min(limits) if limits else None
+        per_kg = round(band.max_mg_per_kg * weight.value, 2)
+    if per_kg is not None and (fixed is None or per_kg < fixed):
+        return per_kg, True
+    return fixed, False
 
 
 def effective_renal_value(renal: Measurement) -> float:

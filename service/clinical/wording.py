@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 FREQUENCY_WORDS = {1: "once daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}
 
 
@@ -10,11 +12,25 @@ def is_whole(value: float) -> bool:
 
 
 def number(value: float) -> str:
-    """120 → '120', 2.5 → '2.5', 3.4090909 → '3.41', 37.25 → '37.2'."""
+    """120 -> '120', 2.5 -> '2.5', 3.4090909 -> '3.41', 37.25 -> '37.2', 0.015 -> '0.015',
+    100.04 -> '100.04'.
+
+    Two decimals below 10 and one above, but never so few that the rounding hides what
+    matters: a value that is not whole never reads as a whole number (100.04 mg/day is above
+    the 100 mg/day maximum), and a small one keeps two significant digits.
+    """
+    if not math.isfinite(value):
+        return str(value)
     if is_whole(value):
         return str(round(value))
     digits = 2 if abs(value) < 10 else 1
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    while True:
+        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        shown = float(text)
+        faithful = shown != 0 and not is_whole(shown) and abs(shown - value) <= abs(value) * 0.05
+        if faithful or digits >= 9:
+            return text
+        digits += 1
 
 
 def frequency_text(per_day: float) -> str:

@@ -20,6 +20,7 @@ from service.clinical.facts.medications import (
 from service.clinical.facts.model import BaclofenOrder, OrderContext, PatientFacts
 from service.clinical.facts.observations import observation_facts
 from service.clinical.facts.patient import age_of, sex_of
+from service.clinical.facts.renal import renal_function
 from service.clinical.fhir_json import JSON, as_dict, as_str
 from service.clinical.knowledge import Knowledge
 
@@ -165,14 +166,18 @@ def build_facts(
             others.append(other)
 
     observations = observation_facts(prefetch.get("observations"), knowledge, today)
+    age, sex = age_of(patient, today), sex_of(patient)
     facts = PatientFacts(
         today=today,
         patient_id=patient_id,
-        age=age_of(patient, today),
-        sex=sex_of(patient),
+        age=age,
+        sex=sex,
         weight=observations.weight,
         stale_weight=observations.stale_weight,
-        renal=observations.renal,
+        renal=renal_function(
+            observations.renal, observations.creatinine, age, sex, observations.weight, knowledge
+        ),
+        last_renal_test=observations.last_renal_test,
         conditions=condition_facts(prefetch.get("conditions"), knowledge),
         allergies=allergy_facts(prefetch.get("allergies"), knowledge),
         other_medications=tuple(others),
@@ -244,6 +249,7 @@ def _empty_patient(today: date, patient_id: str, unavailable: Mapping[str, str])
         weight=None,
         stale_weight=None,
         renal=None,
+        last_renal_test=None,
         conditions=(),
         allergies=(),
         other_medications=(),

@@ -12,6 +12,7 @@ from service.clinical.fhir_json import (
     CodingValue,
     as_dict,
     as_str,
+    coded_label,
     codings,
     concept_label,
     concept_texts,
@@ -80,9 +81,18 @@ def _classify(
     text = " | ".join(texts)
     if text and not (knowledge.negations is not None and knowledge.negations.search(text)):
         for name in knowledge.condition_words.find(text):
+            if name in matched:
+                continue
+            # "Not pregnant", "febrile convulsions": the excluded phrase is taken out, and the
+            # value set counts only if its words are still found in what is left.
             exclusions = knowledge.value_sets[name].exclude_words
-            if name not in matched and not (exclusions is not None and exclusions.search(text)):
-                matched.add(name)
+            if (
+                exclusions is not None
+                and exclusions.search(text)
+                and name not in knowledge.condition_words.find(exclusions.sub(" ", text))
+            ):
+                continue
+            matched.add(name)
     return frozenset(matched), frozenset(history)
 
 
@@ -101,13 +111,19 @@ def condition_facts(bundle: Any, knowledge: Knowledge) -> tuple[ConditionFact, .
         recorded = parse_date(condition.get("onsetDateTime")) or parse_date(
             condition.get("recordedDate")
         )
-        label = concept_label(concept)
+        # A code alone is named by its value set ("Breastfeeding"), and shown with the code.
+        label = concept_label(concept, "")
+        if not concept_texts(concept):
+            label = knowledge.conditions.value_sets[sorted(matched)[0]].label
+        code = coded_label(concept)
         # A code that itself means "history of" counts as history whatever its status says.
         for name in matched & history:
-            facts.append(ConditionFact(label, ClinicalStatus.HISTORY, frozenset({name}), recorded))
+            facts.append(
+                ConditionFact(label, ClinicalStatus.HISTORY, frozenset({name}), recorded, code)
+            )
         current = matched - history
         if current:
-            facts.append(ConditionFact(label, status, current, recorded))
+            facts.append(ConditionFact(label, status, current, recorded, code))
     return tuple(facts)
 
 
@@ -126,6 +142,7 @@ def allergy_facts(bundle: Any, knowledge: Knowledge) -> tuple[AllergyFact, ...]:
             if reaction_dict is not None:
                 concepts.append(reaction_dict.get("substance"))
         if any(names_baclofen(concept, knowledge) for concept in concepts if concept is not None):
-            label = concept_label(allergy.get("code"))
-            facts.append(AllergyFact(label, as_str(verification)))
+            code = allergy.get("code")
+            label = concept_label(code) if concept_texts(code) else "baclofen"
+            facts.append(AllergyFact(label, as_str(verification), coded_label(code)))
     return tuple(facts)

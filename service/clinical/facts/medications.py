@@ -14,13 +14,14 @@ from service.clinical.dosing.products import (
     recognise,
 )
 from service.clinical.facts.bundles import reference_of, resources
-from service.clinical.facts.model import BaclofenOrder, OtherMedication
+from service.clinical.facts.model import BaclofenOrder, OtherMedication, with_code
 from service.clinical.fhir_json import (
     JSON,
     CodingValue,
     as_dict,
     as_list,
     as_str,
+    coded_label,
     codings,
     concept_label,
     concept_texts,
@@ -118,7 +119,12 @@ def other_medication(
     if not classes:
         return None
     concept, _ = medication_concept(request, resolver_for(request, index))
-    return OtherMedication(concept_label(concept), classes, in_this_session, matched_name)
+    if concept_texts(concept):
+        return OtherMedication(concept_label(concept), classes, in_this_session, matched_name)
+    # Recorded by code alone: named by its class, with the code ("lithium (ATC N05AN01)").
+    named = knowledge.medications.interacting_classes[sorted(classes)[0]].label
+    label = with_code(named, coded_label(concept))
+    return OtherMedication(label, classes, in_this_session, matched_name or named)
 
 
 def active_requests(bundle: Any) -> Iterable[JSON]:

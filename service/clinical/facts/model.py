@@ -10,6 +10,7 @@ from enum import StrEnum
 from service.clinical.dosing.daily_dose import DoseKind, OrderDose
 from service.clinical.dosing.products import Product
 from service.clinical.fhir_json import JSON
+from service.clinical.wording import number
 
 # Statuses of a draft that end or interrupt therapy (on-hold interrupts it just as a stop does).
 STOP_STATUSES = frozenset({"stopped", "cancelled", "completed", "on-hold"})
@@ -30,11 +31,16 @@ class Measurement:
     on: date
     code: str
     comparator: str | None = None  # "<", ">", ... as the lab sent it
+    # Not measured but worked out (a Cockcroft-Gault CrCl): from what, for the card.
+    estimated_from: str | None = None
 
     @property
     def text(self) -> str:
         number = f"{self.value:g}"
-        return f"{self.label} {self.comparator or ''}{number} {self.unit} ({self.on.isoformat()})"
+        text = f"{self.label} {self.comparator or ''}{number} {self.unit} ({self.on.isoformat()})"
+        if self.estimated_from:
+            text += f", estimated from {self.estimated_from}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -52,18 +58,37 @@ class Age:
         return f"{self.youngest}-{self.oldest} years"
 
 
+def with_code(label: str, code: str | None) -> str:
+    return f"{label} ({code})" if code and code != label else label
+
+
 @dataclass(frozen=True)
 class ConditionFact:
-    label: str
+    label: str  # what the record calls it ("Breastfeeding"), for summaries
     status: ClinicalStatus
     value_sets: frozenset[str]
     recorded: date | None = None
+    code: str | None = None  # "SNOMED 413712001": the code it was recorded with
+
+    @property
+    def evidence(self) -> str:
+        """'Breastfeeding (SNOMED 413712001)': the name with the code, for the detail."""
+        return (
+            f"{self.label} ({self.code})" if self.code and self.code != self.label else self.label
+        )
 
 
 @dataclass(frozen=True)
 class AllergyFact:
     label: str
     verification: str | None
+    code: str | None = None
+
+    @property
+    def evidence(self) -> str:
+        return (
+            f"{self.label} ({self.code})" if self.code and self.code != self.label else self.label
+        )
 
 
 @dataclass(frozen=True)
@@ -124,7 +149,8 @@ class BaclofenOrder:
         daily = self.dose.highest_daily
         if daily is None:
             return "dose unknown"
-        return f"{daily:g} {self.dose.kind.unit}/day"
+        text = f"{number(daily)} {self.dose.kind.unit}/day"
+        return text + " by pump" if self.dose.kind is DoseKind.INTRATHECAL else text
 
 
 @dataclass(frozen=True)
@@ -144,6 +170,7 @@ class PatientFacts:
     last_glucose_test: date | None
     pregnancy: StatusObservation | None
     lactation: StatusObservation | None
+    last_renal_test: date | None = None  # latest CrCl, eGFR or creatinine, however old
     # Prefetch keys that could not be obtained, with the reason ("timeout", "HTTP 401"...).
     unavailable: Mapping[str, str] = field(default_factory=dict)
 

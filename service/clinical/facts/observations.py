@@ -29,6 +29,8 @@ class ObservationFacts:
     weight: Measurement | None
     stale_weight: Measurement | None
     renal: Measurement | None
+    creatinine: Measurement | None  # latest serum creatinine in mg/dL, within the renal window
+    last_renal_test: date | None  # latest CrCl, eGFR or creatinine, however old
     last_hepatic_test: date | None
     last_glucose_test: date | None
     pregnancy: StatusObservation | None
@@ -90,6 +92,7 @@ def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> Observa
 
     latest_weight: Measurement | None = None
     latest_renal: Measurement | None = None
+    latest_creatinine: Measurement | None = None
     hepatic: date | None = None
     glucose: date | None = None
     pregnancy: StatusObservation | None = None
@@ -138,6 +141,13 @@ def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> Observa
                 )
                 if latest_renal is None or candidate.on > latest_renal.on:
                     latest_renal = candidate
+        creatinine_codes = codes & (groups["creatinine_mg_dl"] | groups["creatinine_umol_l"])
+        if creatinine_codes:
+            creatinine = _creatinine(observation, creatinine_codes, groups, knowledge, on)
+            if creatinine is not None and (
+                latest_creatinine is None or creatinine.on > latest_creatinine.on
+            ):
+                latest_creatinine = creatinine
         if codes & groups["hepatic_panel"] and (hepatic is None or on > hepatic):
             hepatic = on
         if codes & groups["glucose"] and (glucose is None or on > glucose):
@@ -153,4 +163,44 @@ def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> Observa
     weight = latest_weight if latest_weight and latest_weight.on >= weight_since else None
     stale = latest_weight if latest_weight and weight is None else None
     renal = latest_renal if latest_renal and latest_renal.on >= renal_since else None
-    return ObservationFacts(weight, stale, renal, hepatic, glucose, pregnancy, lactation)
+    recent_creatinine = (
+        latest_creatinine if latest_creatinine and latest_creatinine.on >= renal_since else None
+    )
+    tests = [m.on for m in (latest_renal, latest_creatinine) if m is not None]
+    return ObservationFacts(
+        weight,
+        stale,
+        renal,
+        recent_creatinine,
+        max(tests, default=None),
+        hepatic,
+        glucose,
+        pregnancy,
+        lactation,
+    )
+
+
+_MG_DL = {"mg/dl", "mg/100ml", "mg%"}
+_UMOL_L = {"umol/l", "µmol/l", "μmol/l", "micromol/l"}
+
+
+def _creatinine(
+    observation: JSON,
+    codes: set[str],
+    groups: Any,
+    knowledge: Knowledge,
+    on: date,
+) -> Measurement | None:
+    """A serum creatinine in mg/dL (µmol/L converted), or None when its unit is not one of
+    those the code promises."""
+    value, comparator, unit = _value(observation)
+    if value is None or value <= 0 or comparator is not None:
+        return None  # "<0.5" cannot be divided by: no estimate from a bound
+    unit = unit.strip().lower()
+    code = next(iter(codes))
+    per_umol = knowledge.dosing.renal.cockcroft_gault.umol_per_mg_dl
+    if unit in _UMOL_L or (not unit and codes & groups["creatinine_umol_l"]):
+        return Measurement("Serum creatinine", round(value / per_umol, 3), "mg/dL", on, code)
+    if unit in _MG_DL or (not unit and codes & groups["creatinine_mg_dl"]):
+        return Measurement("Serum creatinine", value, "mg/dL", on, code)
+    return None

@@ -169,7 +169,8 @@ class Knowledge:
         """``001 (Baklosan 25 mg tablets leaflet...)``: the source as a card cites it."""
         manifest = self.manifest
         if key in manifest.leaflets:
-            return f"{key} ({manifest.leaflets[key].title})"
+            leaflet = manifest.leaflets[key]
+            return f"{key}: {leaflet.product}; holder: {leaflet.holder}; {leaflet.document}"
         if key in manifest.conflicts:
             return f"{key} ({manifest.conflicts[key]})"
         if key in manifest.research:
@@ -256,6 +257,8 @@ class Knowledge:
         return {
             "body_weight": frozenset(o.body_weight),
             "creatinine_clearance": frozenset(o.creatinine_clearance),
+            "creatinine_mg_dl": frozenset(o.creatinine_mg_dl),
+            "creatinine_umol_l": frozenset(o.creatinine_umol_l),
             "egfr": frozenset(o.egfr),
             "hepatic_panel": frozenset(o.hepatic_panel),
             "glucose": frozenset(o.glucose),

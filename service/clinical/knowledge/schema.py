@@ -23,6 +23,9 @@ class _Data(BaseModel):
 class Leaflet(_Data):
     file: str
     title: str
+    product: str
+    holder: str
+    document: str
 
 
 class Change(_Data):
@@ -135,6 +138,15 @@ class Elderly(_Data):
     from_age: int
 
 
+class CockcroftGault(_Data):
+    age_from: float
+    divisor: float
+    female_factor: float = Field(gt=0, le=1)
+    umol_per_mg_dl: float = Field(gt=0)
+    label: str
+    estimated_from: str
+
+
 class Renal(_Data):
     recency_months: int
     contraindicated_below: float
@@ -142,6 +154,7 @@ class Renal(_Data):
     impaired_cap_daily_mg: float
     contraindicated_continued_daily_mg: float
     contraindicated_continued_per_day: int = Field(ge=1, le=4)
+    cockcroft_gault: CockcroftGault
 
 
 class Recency(_Data):
@@ -201,6 +214,17 @@ class Intrathecal(_Data):
 
 class Discontinuation(_Data):
     max_cut_daily_mg: float
+    short_course_days: int = Field(ge=0)
+    short_course_max_daily_mg: float
+
+
+class Pregnancy(_Data):
+    status_recency_days: int = Field(ge=1)
+
+
+class Monitoring(_Data):
+    recency_months: int
+    renal_recency_months: int
 
 
 class Taper(_Data):
@@ -226,10 +250,11 @@ class Dosing(_Data):
     elderly: Elderly
     renal: Renal
     weight: Recency
-    monitoring: Recency
+    monitoring: Monitoring
     pediatric: Pediatric
     intrathecal: Intrathecal
     discontinuation: Discontinuation
+    pregnancy: Pregnancy
     taper: Taper
 
 
@@ -271,6 +296,7 @@ class Routes(_Data):
 
 
 class DrugClassData(_Data):
+    label: str
     rule: str
     atc_prefixes: list[str] = Field(min_length=1)
     atc_exclude: list[str] = Field(default_factory=list)
@@ -289,6 +315,7 @@ class MedicationsFile(_Data):
 
 
 class ValueSetData(_Data):
+    label: str  # how a card names a condition recorded by code alone
     scope: Literal["active", "history", "any"]
     icd10cm: list[str] = Field(default_factory=list)
     exclude_icd10cm: list[str] = Field(default_factory=list)
@@ -327,6 +354,8 @@ class ObservationsFile(_Data):
     loinc_system: str
     body_weight: list[str] = Field(min_length=1)
     creatinine_clearance: list[str] = Field(min_length=1)
+    creatinine_mg_dl: list[str] = Field(min_length=1)
+    creatinine_umol_l: list[str] = Field(min_length=1)
     egfr: list[str] = Field(min_length=1)
     hepatic_panel: list[str] = Field(min_length=1)
     glucose: list[str] = Field(min_length=1)

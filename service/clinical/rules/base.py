@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from service.clinical.dosing.daily_dose import DoseStep
+from service.clinical.dosing.daily_dose import DoseKind, DoseStep
 from service.clinical.facts import BaclofenOrder, HookFacts
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
@@ -87,10 +87,13 @@ def answer_rule(*codes: str) -> Callable[[AnswerRuleFunction], AnswerRuleFunctio
 __all__ = ["RuleInput", "frequency_text", "number"]  # re-exported for the rule modules
 
 
-def step_text(step: DoseStep, unit: str) -> str:
-    """'120 mg/day (40 mg three times daily)'."""
+def step_text(step: DoseStep, kind: DoseKind) -> str:
+    """'120 mg/day (40 mg three times daily)'; intrathecal '600 mcg/day by pump'."""
     if step.daily is None:
         return "unknown"
+    unit = kind.unit
+    if kind is DoseKind.INTRATHECAL:
+        return f"{number(step.daily)} {unit}/day by pump"
     text = f"{number(step.daily)} {unit}/day"
     if step.per_dose is not None and step.per_day is not None:
         text += f" ({number(step.per_dose)} {unit} {frequency_text(step.per_day)})"
@@ -98,14 +101,17 @@ def step_text(step: DoseStep, unit: str) -> str:
 
 
 def order_dose_text(order: BaclofenOrder) -> str:
-    unit = order.dose.kind.unit
     steps = order.dose.steps
     if len(steps) == 1:
-        return step_text(steps[0], unit)
-    return "; ".join(f"step {i + 1}: {step_text(s, unit)}" for i, s in enumerate(steps))
+        return step_text(steps[0], order.dose.kind)
+    return "; ".join(f"step {i + 1}: {step_text(s, order.dose.kind)}" for i, s in enumerate(steps))
 
 
-def order_facts(order: BaclofenOrder, label: str = "Ordered") -> tuple[str, str]:
+def order_facts(order: BaclofenOrder, label: str | None = None) -> tuple[str, str]:
+    """The order as a line of the detail: 'Ordered' for a draft, 'Active order' for one of the
+    record (what patient-view evaluates)."""
+    if label is None:
+        label = "Ordered" if order.is_draft else "Active order"
     return (label, f"{order.product.label}, {order_dose_text(order)}")
 
 

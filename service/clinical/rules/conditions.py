@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from service.clinical.dosing.products import Form
 from service.clinical.facts import (
@@ -26,7 +27,7 @@ def _condition_finding(
     lines = tuple(
         (
             "Recorded condition",
-            f"{c.label} ({c.status.value}"
+            f"{c.evidence} ({c.status.value}"
             + (f", {c.recorded.isoformat()})" if c.recorded else ")"),
         )
         for c in found
@@ -57,11 +58,21 @@ def _simple(
 
 
 _simple("contraindication-epilepsy", "epilepsy", ANY, "critical")
-_simple("contraindication-psychosis", "psychosis", ACTIVE, "critical")
 _simple("contraindication-parkinsons", "parkinsons", ACTIVE, "critical")
 _simple("caution-cerebrovascular", "cerebrovascular", ANY, "warning")
 _simple("caution-respiratory", "respiratory", ACTIVE, "warning")
 _simple("interaction-alcohol", "alcohol_use_disorder", ACTIVE, "warning")
+
+
+@rule("contraindication-psychosis", "caution-psychosis-history")
+def psychosis(inp: RuleInput) -> Iterator[Finding]:
+    active = inp.patient.conditions_in("psychosis", ACTIVE)
+    if active:
+        yield _condition_finding(inp, "contraindication-psychosis", "critical", active)
+        return
+    history = inp.patient.conditions_in("psychosis", (ClinicalStatus.HISTORY,))
+    if history:
+        yield _condition_finding(inp, "caution-psychosis-history", "warning", history)
 
 
 @rule("contraindication-hypersensitivity")
@@ -76,7 +87,10 @@ def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
         values={"allergy": _short(names(a.label for a in allergies), 40)},
         facts=(
             *(
-                ("Recorded allergy", f"{a.label} (verification: {a.verification or 'not stated'})")
+                (
+                    "Recorded allergy",
+                    f"{a.evidence} (verification: {a.verification or 'not stated'})",
+                )
                 for a in allergies
             ),
             order_facts(inp.order),
@@ -144,14 +158,15 @@ def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
 
 def _recorded_status(
     observation: StatusObservation | None, conditions: list[ConditionFact]
-) -> str | None:
-    """What shows the status (pregnant, breastfeeding), or None.
+) -> tuple[str, str] | None:
+    """What shows the status (pregnant, breastfeeding): a short name for the summary and the
+    evidence with its code for the detail; or None.
 
     The latest status observation saying yes is enough. A condition counts unless a "no"
     observation is later than it (or it is undated): problem lists keep stale entries.
     """
     if observation is not None and observation.answer is StatusAnswer.YES:
-        return observation.label
+        return observation.label, observation.label
     for condition in conditions:
         superseded = (
             observation is not None
@@ -162,22 +177,29 @@ def _recorded_status(
             )
         )
         if not superseded:
-            return condition.label
+            return condition.label, condition.evidence
     return None
 
 
-def _pregnant(inp: RuleInput) -> str | None:
-    return _recorded_status(inp.patient.pregnancy, inp.patient.conditions_in("pregnancy"))
+def _pregnant(inp: RuleInput) -> tuple[str, str] | None:
+    """A pregnancy condition, or a "pregnant" status that is the latest status and recent
+    enough (a pregnancy recorded 300 days ago has ended)."""
+    status = inp.patient.pregnancy
+    window = timedelta(days=inp.knowledge.dosing.pregnancy.status_recency_days)
+    too_old = status is not None and (status.on is None or status.on < inp.patient.today - window)
+    if too_old and status is not None and status.answer is StatusAnswer.YES:
+        status = None  # too old to say the patient is pregnant now
+    return _recorded_status(status, inp.patient.conditions_in("pregnancy"))
 
 
-def _breastfeeding(inp: RuleInput) -> str | None:
+def _breastfeeding(inp: RuleInput) -> tuple[str, str] | None:
     return _recorded_status(inp.patient.lactation, inp.patient.conditions_in("lactation"))
 
 
 @rule("contraindication-pregnancy")
 def pregnancy(inp: RuleInput) -> Iterator[Finding]:
-    evidence = _pregnant(inp)
-    if evidence is None:
+    found = _pregnant(inp)
+    if found is None:
         return
     established = inp.context.current is not None
     suggestions: tuple[SuggestionSpec, ...] = ()
@@ -190,8 +212,8 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
         "critical",
         inp.order,
         variant="established" if established else "new_start",
-        values={"evidence": _short(evidence, 45)},
-        facts=(("Recorded", evidence), order_facts(inp.order)),
+        values={"evidence": _short(found[0], 45)},
+        facts=(("Recorded", found[1]), order_facts(inp.order)),
         notes=(
             (
                 "Do not stop established baclofen abruptly: taper it, and stop before delivery "
@@ -206,13 +228,13 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
 
 @rule("contraindication-lactation")
 def lactation(inp: RuleInput) -> Iterator[Finding]:
-    evidence = _breastfeeding(inp)
-    if evidence is None:
+    found = _breastfeeding(inp)
+    if found is None:
         return
     yield Finding(
         "contraindication-lactation",
         "critical",
         inp.order,
-        values={"evidence": _short(evidence, 45)},
-        facts=(("Recorded", evidence), order_facts(inp.order)),
+        values={"evidence": _short(found[0], 45)},
+        facts=(("Recorded", found[1]), order_facts(inp.order)),
     )

@@ -7,18 +7,21 @@ from collections.abc import Iterator
 from service.clinical.findings import Finding
 from service.clinical.rules.base import RuleInput, names, order_facts, rule
 
-_CLASS_RULES = {
-    "opioid": "interaction-opioid",
-    "benzodiazepine": "interaction-benzodiazepine",
-    "cns_depressant": "interaction-cns-depressant",
-    "tricyclic": "interaction-tricyclic",
-    "levodopa": "interaction-levodopa",
-    "antihypertensive": "interaction-antihypertensive",
-    "antigout": "interaction-antigout",
-}
+# The codes this rule may produce; which class gives which code is medications.yaml's `rule`.
+_CODES = (
+    "interaction-opioid",
+    "interaction-benzodiazepine",
+    "interaction-cns-depressant",
+    "interaction-tricyclic",
+    "interaction-levodopa",
+    "interaction-antihypertensive",
+    "interaction-antigout",
+    "interaction-lithium",
+    "interaction-maoi",
+)
 
 
-@rule(*_CLASS_RULES.values())
+@rule(*_CODES)
 def interactions(inp: RuleInput) -> Iterator[Finding]:
     for drug_class in inp.knowledge.drug_classes:
         found = inp.patient.medications_in(drug_class.name)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from service.clinical.findings import Finding, IndicatorName, OrderTest
 from service.clinical.knowledge.schema import PediatricBand
-from service.clinical.limits import band_limit_mg, is_elderly, pediatric_band
+from service.clinical.limits import band_limit, is_elderly, pediatric_band
 from service.clinical.rules.base import RuleInput, number, order_facts, rule
 from service.clinical.suggestions import (
     judged_daily,
@@ -68,7 +68,7 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
     ):
         return
     band = pediatric_band(age.youngest, inp.knowledge)
-    limit = band_limit_mg(band, weight) if band is not None else None
+    limit, weight_based = band_limit(band, weight) if band is not None else (None, False)
     per_kg = daily / weight.value if weight is not None else None
     critical_per_kg = dosing.pediatric.critical_mg_per_kg
     values = {"dose": number(daily), "age": str(age.youngest)}
@@ -88,8 +88,12 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
         values["mg_per_kg"] = number(per_kg)
         values["per_kg_limit"] = number(critical_per_kg)
     elif limit is not None and daily > limit + 1e-9:
-        indicator, variant = "warning", "band"
+        # A weight-based band maximum reads as what it is: mg/kg/day at this weight.
+        indicator, variant = "warning", "band_per_kg" if weight_based else "band"
         values["limit"] = number(limit)
+        if weight_based and band is not None and band.max_mg_per_kg and weight is not None:
+            values["band_per_kg"] = number(band.max_mg_per_kg)
+            values["kg"] = number(weight.value)
     else:
         return
 

@@ -185,6 +185,16 @@ def _days(duration: float | None) -> int | None:
     return int(duration) if duration is not None else None
 
 
+def _short_course(inp: RuleInput, before: float | None) -> bool:
+    """Therapy begun less than 14 days ago (the earliest authoredOn of the patient's baclofen
+    orders) at 30 mg/day or less."""
+    limits = inp.knowledge.dosing.discontinuation
+    started = [o.authored_on for o in inp.patient.active_baclofen if o.authored_on is not None]
+    if before is None or not started or before > limits.short_course_max_daily_mg + _EPSILON:
+        return False
+    return (inp.patient.today - min(started)).days < limits.short_course_days
+
+
 @rule("abrupt-discontinuation", on_stop=True)
 def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     current = established_order(inp)
@@ -202,6 +212,8 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             else ()
         ),
     )
+    if _short_course(inp, before):
+        return  # begun days ago at a low dose: it ends without withdrawal
     if inp.order.is_stop:
         long = before is not None and long_taper(inp, before)
         schedule = move_to(inp, 0.0, "stop") if before is not None else None
