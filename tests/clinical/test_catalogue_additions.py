@@ -105,7 +105,7 @@ def test_only_the_latest_status_counts(fired: Fired) -> None:
     ],
 )
 def test_psychosis_active_or_in_the_history(
-    fired: Fired, coding: dict[str, str], clinical: str, expected: tuple[str, str]
+    fired: Fired, coding: dict[str, Any], clinical: str, expected: tuple[str, str]
 ) -> None:
     codes = fired(start(conditions=[condition(**coding, status=clinical)]))
     code, indicator = expected
@@ -281,7 +281,7 @@ def test_a_short_course_stops_without_a_taper(
     ],
 )
 def test_febrile_convulsions_alone_are_not_epilepsy(
-    fired: Fired, kw: dict[str, str], fires: bool
+    fired: Fired, kw: dict[str, Any], fires: bool
 ) -> None:
     codes = fired(start(conditions=[condition(**kw, status="resolved")]))
     assert ("contraindication-epilepsy" in codes) is fires
