@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/make_fixtures.py
 
-Fixtures 01-14 are the shared example scenarios, copied as they are. The ones written here
+Fixtures 01-14 are the published example scenarios, kept as they are. The ones written here
 use the builders of tests/factories.py so every example is realistic and consistent. Each
 expectation is written by hand below (not captured from the service): tests/clinical/
 test_fixtures.py replays every file and checks the service against it.

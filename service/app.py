@@ -131,7 +131,7 @@ def create_app(
     app.include_router(metrics_endpoint.router)
     if settings.benchmark_floor:
         app.include_router(benchmark.router)
-    openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json (issue 10)
+    openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json
 
     @app.exception_handler(CdsHooksError)
     async def cds_error(_: Request, error: CdsHooksError) -> Response:

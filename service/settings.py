@@ -1,7 +1,8 @@
 """Configuration from the environment (prefix ``BACLOFEN_CDS_``), with embedded defaults.
 
 The defaults run the service on one machine with no other services: a SQLite file in the
-working directory, no Redis, port 8080. Names are part of the contract (design/contract.md).
+working directory, no Redis, port 8080. Names are part of the external contract (the
+README's configuration table).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _list_of_strings(value: Any) -> Any:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BACLOFEN_CDS_", extra="ignore")
 
-    # Contract (design/contract.md): these names are fixed.
+    # The external contract: these names are fixed.
     database_url: str = DEFAULT_DATABASE_URL
     auth_required: bool = True
     trusted_issuers: dict[str, IssuerSettings] = Field(default_factory=dict)
@@ -59,7 +60,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
 
-    # Authentication (issue 6): beyond the contract's names.
+    # Authentication: beyond the contract's names.
     auth_discovery: bool = False  # also require a JWT on GET /cds-services
     jwt_leeway_s: float = Field(default=60.0, ge=0, le=300)  # clock skew allowed on exp/nbf
 

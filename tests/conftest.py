@@ -26,7 +26,6 @@ pytest_plugins = ("tests.databases",)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-SHARED_SCENARIOS = ROOT.parent / "shared" / "scenarios"
 TODAY = dt.date(2026, 11, 23)  # the evaluationDate of the scenario files
 
 
@@ -38,7 +37,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-# --- conformance (issue 10): every answer a test receives is checked, see tests/conformance.
+# --- conformance: every answer a test receives is checked, see tests/conformance.
 @pytest.fixture(autouse=True)
 def _conformant_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     check_every_answer(monkeypatch)

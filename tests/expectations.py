@@ -1,5 +1,5 @@
 """Judging an answer against a scenario's ``expect`` block (the format of the shared
-scenarios: present, absent, strict, empty), as ../shared/tools/replay_scenarios.py does."""
+scenarios: present, absent, strict, empty)."""
 
 from __future__ import annotations
 

@@ -30,3 +30,10 @@ def test_issuer_examples_are_valid_settings(monkeypatch: pytest.MonkeyPatch, exa
     assert settings.trusted_issuers
     for issuer in settings.trusted_issuers.values():
         assert issuer.fhir_servers
+
+
+def test_the_readme_lists_every_rule_code() -> None:
+    from service.clinical.knowledge import load_knowledge
+
+    missing = [code for code in load_knowledge().rules_file.rules if f"| `{code}` |" not in README]
+    assert not missing, f"README's rule table lacks {missing}"

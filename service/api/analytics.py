@@ -1,7 +1,7 @@
 """``GET /analytics/rules[?since=ISO&until=ISO][&format=csv]``: overrides per rule code.
 
 Aggregates only (counts and coded reasons), no patient data. The answer's shape is fixed by
-design/contract.md.
+the README.
 """
 
 from __future__ import annotations

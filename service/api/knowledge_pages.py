@@ -23,6 +23,7 @@ line-height:1.5;color:#1a1a1a}}code{{background:#f2f2f2;padding:0 .2rem}}
 <p><a href="{base}/knowledge/rules">All rules</a></p>
 <h1>{title}</h1>
 <p>Rule <code>{code}</code> · <span class="sev">{indicators}</span> · knowledge base {version}</p>
+<h2>Fires when</h2><p>{fires_when}</p>
 <h2>Why</h2><p>{why}</p>
 <h2>Sources</h2><ul>{sources}</ul>
 </body></html>"""
@@ -38,7 +39,7 @@ async def rules(request: Request) -> Response:
             "rules": [
                 {
                     "code": code,
-                    "title": rule.title,
+                    "title": knowledge.title(code),
                     "indicators": rule.possible_indicators,
                     "sources": [knowledge.describe_source(s) for s in rule.sources],
                 }
@@ -56,11 +57,12 @@ async def rule_page(code: str, request: Request) -> Response:
         raise not_found(f"no rule with code {code!r}")
     sources = "".join(f"<li>{escape(knowledge.describe_source(s))}</li>" for s in rule.sources)
     html = _PAGE.format(
-        title=escape(rule.title),
+        title=escape(knowledge.title(code)),
         code=escape(code),
         indicators=escape(" / ".join(rule.possible_indicators)),
         version=escape(knowledge.version),
-        why=escape(rule.why),
+        fires_when=escape(knowledge.render(rule.fires_when)),
+        why=escape(knowledge.render(rule.why)),
         sources=sources,
         base=escape(request.app.state.settings.public_base_url),
     )

@@ -1,4 +1,4 @@
-"""Trusting the caller: the EHR's JWT verified against its issuer's keys (issue 6).
+"""Trusting the caller: the EHR's JWT verified against its issuer's keys.
 
 ``keys`` holds the trusted issuers' public keys, ``replay`` the ``jti`` replay cache,
 ``authenticator`` turns a request into a verified ``Caller``. The protocol-level checks live in

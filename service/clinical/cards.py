@@ -58,7 +58,7 @@ def summary_of(finding: Finding, knowledge: Knowledge) -> str:
     template = knowledge.rule(finding.rule).summary
     if isinstance(template, dict):
         template = template[finding.variant] if finding.variant else next(iter(template.values()))
-    text = " ".join(template.format(**finding.values).split())
+    text = " ".join(knowledge.render(template, **finding.values).split())
     if len(text) > _SUMMARY_LIMIT:
         text = text[: _SUMMARY_LIMIT - 3].rstrip() + "..."
     return text
@@ -66,7 +66,7 @@ def summary_of(finding: Finding, knowledge: Knowledge) -> str:
 
 def detail_of(finding: Finding, knowledge: Knowledge) -> str:
     rule = knowledge.rule(finding.rule)
-    lines = [f"**{escape_markdown(rule.title)}**", ""]
+    lines = [f"**{escape_markdown(knowledge.title(finding.rule))}**", ""]
     if finding.facts:
         lines += [
             f"- {escape_markdown(what)}: {escape_markdown(value)}" for what, value in finding.facts
@@ -74,10 +74,10 @@ def detail_of(finding: Finding, knowledge: Knowledge) -> str:
         lines.append("")
     for note in finding.notes:
         lines += [escape_markdown(note), ""]
-    lines += [f"**Why:** {escape_markdown(rule.why)}", ""]
+    lines += [f"**Why:** {escape_markdown(knowledge.render(rule.why))}", ""]
     sources = "; ".join(escape_markdown(knowledge.describe_source(s)) for s in rule.sources)
     lines += [f"**Sources:** {sources}", ""]
-    lines.append(f"Rule `{finding.rule}`, baclofen-cds knowledge base {knowledge.version}.")
+    lines.append(knowledge.words("card_footer", code=finding.rule, version=knowledge.version))
     return "\n".join(lines)
 
 
@@ -108,7 +108,7 @@ def _actions(spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge)
         resource = resources.updated_dose(
             spec.order, spec.doses, patient_id, knowledge, spec.start, settings.today
         )
-        return _with_withdrawn(_replace_order(resource, spec.label), spec, patient_id)
+        return _with_withdrawn(_replace_order(resource, spec.label), spec, patient_id, knowledge)
     if isinstance(spec, SwitchProduct):
         resource = resources.switched_product(
             spec.order, spec.product_text, spec.rxnorm, spec.doses,
@@ -119,7 +119,7 @@ def _actions(spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge)
         resource = resources.scheduled(
             spec.order, spec.schedule, spec.prior, patient_id, knowledge, settings.today
         )
-        return _with_withdrawn(_replace_order(resource, spec.label), spec, patient_id)
+        return _with_withdrawn(_replace_order(resource, spec.label), spec, patient_id, knowledge)
     if isinstance(spec, CancelOrder):
         ended = _end(spec.order, spec.label, patient_id)
         if ended is None:
@@ -130,20 +130,18 @@ def _actions(spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge)
             return []  # a draft without id cannot be given its priorPrescription
         linked = resources.replacing(spec.replaced_by, spec.order, patient_id)
         return [_replace_order(linked, spec.label), ended]
-    resource = resources.service_request(
-        spec.code, spec.display, patient_id, knowledge.observations.loinc_system
-    )
+    resource = resources.service_request(spec.code, spec.display, patient_id, knowledge)
     return [Action(type=ActionType.CREATE, description=spec.label, resource=resource)]
 
 
 def _with_withdrawn(
-    main: Action, spec: UpdateDose | ScheduleSuggestion, patient_id: str
+    main: Action, spec: UpdateDose | ScheduleSuggestion, patient_id: str, knowledge: Knowledge
 ) -> list[Action]:
     """The change and the end of every order it replaces: the whole of it or none (half of
     it would leave two orders running side by side)."""
     actions = [main]
     for other in spec.withdraw:
-        label = f"{spec.label}: ends {other.reference or 'the other order'}"
+        label = knowledge.words("ends_other_order", label=spec.label, reference=other.reference)
         ended = _end(other, label, patient_id)
         if ended is None:
             return []
@@ -170,12 +168,6 @@ def _replace_order(resource: dict[str, object], label: str) -> Action:
     return Action(type=ActionType.CREATE, description=label, resource=dict(resource))
 
 
-NOT_OFFERED = (
-    "A one-click change is not offered: the order as recorded is not valid FHIR R4, so it "
-    "cannot be rewritten. Change it by hand as described above."
-)
-
-
 def suggestions_of(
     finding: Finding, settings: CardSettings, knowledge: Knowledge
 ) -> list[Suggestion]:
@@ -185,7 +177,8 @@ def suggestions_of(
 def _suggestions(
     finding: Finding, settings: CardSettings, knowledge: Knowledge
 ) -> tuple[list[Suggestion], bool]:
-    """The suggestions, and whether one had to be left out (see ``NOT_OFFERED``)."""
+    """The suggestions, and whether one had to be left out (an order recorded as invalid FHIR
+    cannot be rewritten: the card says so)."""
     suggestions = []
     left_out = False
     for spec in finding.suggestions:
@@ -206,11 +199,10 @@ def _suggestions(
 
 
 def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> Card:
-    rule = knowledge.rule(finding.rule)
     suggestions, left_out = _suggestions(finding, settings, knowledge)
     detail = detail_of(finding, knowledge)
     if left_out:
-        detail += "\n\n" + NOT_OFFERED
+        detail += "\n\n" + knowledge.words("not_offered_invalid_fhir")
     links = [
         Link(
             label=f"Printable {spec.schedule.kind.value.replace('-', ' ')} schedule",
@@ -229,7 +221,9 @@ def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> C
             label=f"{knowledge.manifest.card_source_label} (knowledge {knowledge.version})",
             url=f"{settings.base_url.rstrip('/')}/knowledge/rules/{finding.rule}",
             topic=Coding(
-                code=finding.rule, system=knowledge.manifest.rule_code_system, display=rule.title
+                code=finding.rule,
+                system=knowledge.manifest.rule_code_system,
+                display=knowledge.title(finding.rule),
             ),
         ),
         suggestions=suggestions,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from service.clinical.facts import ClinicalStatus, Measurement, PatientFacts
 from service.clinical.knowledge import Knowledge
 from service.clinical.knowledge.schema import PediatricBand
+from service.clinical.wording import number
 
 
 @dataclass(frozen=True)
@@ -73,24 +74,26 @@ def is_elderly(patient: PatientFacts, knowledge: Knowledge) -> bool:
 
 def oral_ceiling(patient: PatientFacts, knowledge: Knowledge) -> Ceiling:
     dosing = knowledge.dosing
-    ceiling = Ceiling(dosing.oral.max_daily_mg, "adult maximum")
+    words = knowledge.words
+    ceiling = Ceiling(dosing.oral.max_daily_mg, words("ceiling_adult"))
     age = patient.age
     if age is not None and age.youngest < dosing.pediatric.adult_from_age:
         band = pediatric_band(age.youngest, knowledge)
         limit = band_limit_mg(band, patient.weight) if band is not None else None
         if limit is not None and limit < ceiling.daily_mg:
-            ceiling = Ceiling(limit, f"paediatric maximum for age {age.youngest}")
+            ceiling = Ceiling(limit, words("ceiling_pediatric", age=age.youngest))
         if patient.weight is not None:
             per_kg = round(dosing.pediatric.critical_mg_per_kg * patient.weight.value, 2)
             if per_kg < ceiling.daily_mg:
-                ceiling = Ceiling(per_kg, f"{dosing.pediatric.critical_mg_per_kg:g} mg/kg/day")
+                limit_text = number(dosing.pediatric.critical_mg_per_kg)
+                ceiling = Ceiling(per_kg, words("ceiling_per_kg", per_kg=limit_text))
     band_name = renal_band(patient, knowledge)
     if band_name == "contraindicated":
         cap = dosing.renal.contraindicated_continued_daily_mg
         if cap < ceiling.daily_mg:
-            ceiling = Ceiling(cap, "severe renal impairment")
+            ceiling = Ceiling(cap, words("ceiling_renal_failure"))
     elif band_name == "impaired":
         cap = dosing.renal.impaired_cap_daily_mg
         if cap < ceiling.daily_mg:
-            ceiling = Ceiling(cap, "renal impairment")
+            ceiling = Ceiling(cap, words("ceiling_renal_impairment"))
     return ceiling

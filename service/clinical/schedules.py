@@ -1,4 +1,4 @@
-"""Titration, taper and intrathecal reduction schedules, as rules.md "Schedules" states them.
+"""Titration, taper and intrathecal reduction schedules, as the catalogue states them.
 
 A schedule is a list of steps; a step is the doses of one day (in mg, or mcg intrathecal) and
 how many days it lasts. Every dose is one the product can give: a multiple of half a tablet of
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from service.clinical.dosing.deliverable import dose_step_mg, round_down, split_daily
-from service.clinical.dosing.products import Form, Product
+from service.clinical.dosing.products import Form, Product, product_of_code
 from service.clinical.knowledge import Knowledge
 from service.clinical.wording import frequency_text, number
 
@@ -26,11 +26,9 @@ from service.clinical.wording import frequency_text, number
 # below build trillions of steps: the request would hang, and every request behind it.
 MAX_STEPS = 40
 _EPSILON = 1e-9
-INTRATHECAL_STEP_MCG = 5.0
 
 # The product used when the ordered strength cannot give the 5 mg/day steps a taper or a
 # slow titration needs (half of a 20 or 25 mg tablet is 10 or 12.5 mg).
-TEN_MG_TABLET = Product(Form.TABLET, "baclofen 10 MG Oral Tablet", strength_mg=10, rxnorm="197391")
 
 
 class ScheduleKind(StrEnum):
@@ -90,17 +88,21 @@ class Schedule:
         return self.steps[-1].daily
 
 
-def _unit_for(product: Product, needed_step: float | None) -> tuple[Product, float, bool]:
+def _unit_for(
+    product: Product, needed_step: float | None, knowledge: Knowledge
+) -> tuple[Product, float, bool]:
     """The product and dose step to use so that steps of ``needed_step`` mg can be given.
 
     Half of a 20 or 25 mg tablet is 10 or 12.5 mg: a 5 mg/day step cannot be given with them,
     so such schedules are written in 10 mg tablets (and say so).
     """
-    step = dose_step_mg(product)
+    steps = knowledge.dosing.deliverable
+    step = dose_step_mg(product, steps)
     if needed_step is None or abs(needed_step / step - round(needed_step / step)) < 1e-6:
         return product, step, False
     if product.form in (Form.TABLET, Form.GRANULES, Form.UNKNOWN):
-        return TEN_MG_TABLET, dose_step_mg(TEN_MG_TABLET), True
+        substitute = product_of_code(knowledge.dosing.schedules.substitute_product, knowledge)
+        return substitute, dose_step_mg(substitute, steps), True
     return product, step, False
 
 
@@ -127,7 +129,7 @@ def titration(
     increment = data.slow_step_daily_mg if slow else data.max_step_daily_mg
     per_dose_step = increment / oral.start_frequency_per_day if not slow else increment
     needed = min(oral.start_dose_mg, per_dose_step)
-    product, unit, substituted = _unit_for(product, needed)
+    product, unit, substituted = _unit_for(product, needed, knowledge)
     cap = round_down(min(target_daily, ceiling_daily), unit)
     if cap <= 0:
         return None
@@ -180,7 +182,7 @@ def taper(
     data = knowledge.dosing.taper
     if to_daily >= from_daily:
         return None
-    product, unit, substituted = _unit_for(product, data.low_dose_step_daily_mg)
+    product, unit, substituted = _unit_for(product, data.low_dose_step_daily_mg, knowledge)
     floor = round_down(to_daily, unit) if to_daily > 0 else 0.0
 
     def following(previous: float) -> float:
@@ -254,11 +256,13 @@ def intrathecal_reduction(
     if from_mcg <= 0 or to_mcg >= from_mcg:
         return None
     floor = to_mcg if to_mcg > 0 else data.stop_at_or_below_mcg
+    pump = knowledge.dosing.deliverable
     levels: list[float] = []
     level = from_mcg
     while level > floor + _EPSILON and level != to_mcg:
         lowest = level * (1 - data.max_step_fraction)
-        quantum = INTRATHECAL_STEP_MCG if level - lowest >= INTRATHECAL_STEP_MCG else 0.5
+        large = level - lowest >= pump.intrathecal_mcg
+        quantum = pump.intrathecal_mcg if large else pump.intrathecal_small_mcg
         following = math.ceil(lowest / quantum - 1e-9) * quantum
         if following >= level - _EPSILON:
             following = level - quantum

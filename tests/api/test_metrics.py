@@ -1,4 +1,4 @@
-"""``GET /metrics``: every family of issue 8 counts what happened, with bounded labels.
+"""``GET /metrics``: every family the README lists counts what happened, with bounded labels.
 
 One scenario touches each family: a hook call whose missing prefetch is fetched (one key
 answered, one refused with 404), a call refused for want of a JWT, feedback, a card recorded and

@@ -1,4 +1,4 @@
-"""Every fixture marked ``taper`` or ``titration`` gets a schedule that satisfies rules.md.
+"""Every fixture marked ``taper`` or ``titration`` gets a schedule that satisfies the catalogue.
 
 The suggested MedicationRequest is read back by the service's own dose arithmetic (as the EHR
 would send it at the next order-sign) and its steps are checked against the schedule rules.

@@ -1,4 +1,4 @@
-"""Schedules: the invariants of rules.md "Schedules", proved over every input with hypothesis.
+"""Schedules: the invariants of the catalogue's schedules, proved over every input with hypothesis.
 
 Inputs: the current (or target) daily dose, the patient's age and weight, the renal band, and
 the product strength. The ceiling comes from the same limits the rules use.
@@ -66,7 +66,7 @@ def patient(age: int, kg: float, egfr: float | None) -> PatientFacts:
 
 
 def deliverable(schedule: Schedule) -> bool:
-    step = dose_step_mg(schedule.product)
+    step = dose_step_mg(schedule.product, KNOWLEDGE.dosing.deliverable)
     return all(
         abs(d / step - round(d / step)) < 1e-6 and d >= step - 1e-9
         for s in schedule.steps

@@ -2,10 +2,16 @@
 
 For each file in ``fixtures/`` the answer (cards, codes, indicators, summaries, details,
 links, suggestion labels and resources) is compared with ``tests/snapshots/<name>.json``.
-Only the uuids, new in every answer, are left out; dates are stable because the clock is
-pinned to the example's ``evaluationDate``. Any difference fails with a diff.
+Only the uuids, new in every answer, are left out, and the content hash of the knowledge
+version (it changes with any line of the clinical code) is written as ``<content>``; dates are
+stable because the clock is pinned to the example's ``evaluationDate``. Any difference fails
+with a diff.
 
-After an intended change, rewrite the snapshots and review the diff in git:
+A changed answer is a change of clinical behaviour, so it needs a new knowledge release:
+``tests/snapshots/_release.json`` records the release the snapshots were written with and a
+digest of them, and a test fails when the snapshots change under the same release. After an
+intended change, bump ``version`` (and ``changes``) in manifest.yaml, rewrite the snapshots and
+review the diff in git:
 
     BACLOFEN_CDS_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/clinical/test_snapshots.py
 """
@@ -13,6 +19,7 @@ After an intended change, rewrite the snapshots and review the diff in git:
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -22,6 +29,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from service.clinical.knowledge import load_knowledge
 from service.fixtures import load_fixture
 from tests.conftest import FIXTURES, ROOT, running
 
@@ -29,14 +37,20 @@ SNAPSHOTS = ROOT / "tests" / "snapshots"
 # Read at import: the tests' clean environment removes BACLOFEN_CDS_* before each test.
 UPDATE = os.environ.get("BACLOFEN_CDS_UPDATE_SNAPSHOTS") == "1"
 FILES = sorted(FIXTURES.glob("*.json"))
+RELEASE_RECORD = SNAPSHOTS / "_release.json"
+KNOWLEDGE = load_knowledge()
+STABLE_VERSION = f"{KNOWLEDGE.release}+<content>"
 
 
-def normalised(value: Any) -> Any:
-    """The answer without what differs from one call to the next (uuids)."""
+def normalised(value: Any, version: str = KNOWLEDGE.version) -> Any:
+    """The answer without what differs from one call to the next (uuids) or from one commit
+    to the next (the content hash)."""
     if isinstance(value, dict):
-        return {key: normalised(item) for key, item in value.items() if key != "uuid"}
+        return {key: normalised(item, version) for key, item in value.items() if key != "uuid"}
     if isinstance(value, list):
-        return [normalised(item) for item in value]
+        return [normalised(item, version) for item in value]
+    if isinstance(value, str):
+        return value.replace(version, STABLE_VERSION)
     return value
 
 
@@ -70,8 +84,34 @@ async def test_answer_matches_its_snapshot(make_app: Callable[..., FastAPI], pat
     compare(SNAPSHOTS / f"{path.stem}.json", text_of(normalised(response.json())))
 
 
+def snapshots_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(SNAPSHOTS.glob("[!_]*.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_changed_snapshots_come_with_a_new_release() -> None:
+    """Runs after the snapshot tests (same module, later): when they rewrote the snapshots,
+    the record is rewritten too, but only under a new release."""
+    digest = snapshots_digest()
+    record = json.loads(RELEASE_RECORD.read_text()) if RELEASE_RECORD.exists() else {}
+    if record.get("digest") == digest:
+        return
+    if record.get("release") == KNOWLEDGE.release:
+        pytest.fail(
+            f"the answers changed but the knowledge release is still {KNOWLEDGE.release}: "
+            "bump version (and changes) in service/clinical/knowledge/manifest.yaml"
+        )
+    if not UPDATE:
+        pytest.fail("snapshots and their release record disagree: update the snapshots")
+    RELEASE_RECORD.write_text(
+        json.dumps({"release": KNOWLEDGE.release, "digest": digest}, indent=2) + "\n"
+    )
+
+
 def test_every_snapshot_has_its_example() -> None:
-    stale = {p.stem for p in SNAPSHOTS.glob("*.json")} - {p.stem for p in FILES}
+    stale = {p.stem for p in SNAPSHOTS.glob("[!_]*.json")} - {p.stem for p in FILES}
     assert not stale, f"snapshots without an example in fixtures/: {sorted(stale)}"
 
 

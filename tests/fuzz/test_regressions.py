@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from service.clinical.cards import NOT_OFFERED
+from service.clinical.knowledge import load_knowledge
 from tests import factories as f
 
 SIGN = "/cds-services/baclofen-order-sign"
@@ -58,7 +58,7 @@ async def test_an_invalid_active_order_gets_its_card_without_the_change(
     above = cards["dose-above-max"]
     assert above["indicator"] == "critical"
     assert "mr-a" not in [r.get("id") for r in suggested_resources({"cards": [above]})]
-    assert NOT_OFFERED in above["detail"]
+    assert load_knowledge().words("not_offered_invalid_fhir") in above["detail"]
 
 
 async def test_a_dose_whose_daily_total_overflows_is_unverifiable(

@@ -1,7 +1,7 @@
 """The daily dose of an order: mg/day for oral baclofen, mcg/day for intrathecal.
 
 ``dosageInstruction`` lines with the same ``sequence`` (or none) run together and add up;
-different sequences are consecutive steps, each checked on its own (rules.md "Dose
+different sequences are consecutive steps, each checked on its own (the catalogue's "Dose
 arithmetic"). When a number cannot be worked out the step says why, in words a prescriber
 understands, and nothing is guessed.
 """

@@ -1,7 +1,8 @@
 """Doses that can actually be given: half tablets of the ordered strength, or measurable volumes.
 
 A suggestion that says "33.3 mg three times daily" cannot be dispensed. Every dose the service
-proposes is rounded down (never up: the limits are maxima) to what the product allows.
+proposes is rounded down (never up: the limits are maxima) to what the product allows; the
+smallest measurable amounts are knowledge (dosing.yaml ``deliverable``).
 """
 
 from __future__ import annotations
@@ -9,22 +10,18 @@ from __future__ import annotations
 import math
 
 from service.clinical.dosing.products import Form, Product
-
-# Measurable oral volume: 0.5 mL with an oral syringe.
-LIQUID_STEP_ML = 0.5
-# With no known strength (a text-only order in mg), half of the smallest (5 mg) tablet.
-UNKNOWN_STEP_MG = 2.5
+from service.clinical.knowledge.schema import Deliverable
 
 
-def dose_step_mg(product: Product) -> float:
+def dose_step_mg(product: Product, steps: Deliverable) -> float:
     """The smallest increment of an oral dose of this product, in mg."""
     if product.form in (Form.TABLET,) and product.strength_mg:
-        return product.strength_mg / 2
+        return product.strength_mg * steps.tablet_fraction
     if product.form is Form.GRANULES and product.strength_mg:
         return product.strength_mg
     if product.form is Form.LIQUID and product.concentration_mg_per_ml:
-        return product.concentration_mg_per_ml * LIQUID_STEP_ML
-    return UNKNOWN_STEP_MG
+        return product.concentration_mg_per_ml * steps.liquid_ml
+    return steps.unknown_strength_mg
 
 
 def round_down(value: float, step: float) -> float:
@@ -32,10 +29,6 @@ def round_down(value: float, step: float) -> float:
     if step <= 0:
         return value
     return round(math.floor(value / step + 1e-9) * step, 6)
-
-
-def deliverable_per_dose(target_mg: float, product: Product) -> float:
-    return round_down(target_mg, dose_step_mg(product))
 
 
 def split_daily(daily: float, unit_step: float, preferred_per_day: int = 3) -> tuple[float, ...]:
@@ -50,23 +43,18 @@ def split_daily(daily: float, unit_step: float, preferred_per_day: int = 3) -> t
     return tuple(round((base + (1 if i < extra else 0)) * unit_step, 6) for i in range(per_day))
 
 
-def doses_not_above(daily_mg: float, per_day: float, product: Product) -> tuple[float, ...]:
+def doses_not_above(
+    daily_mg: float, per_day: float, product: Product, steps: Deliverable
+) -> tuple[float, ...]:
     """The doses of a day giving at most ``daily_mg`` with this product (empty if none)."""
-    step = dose_step_mg(product)
+    step = dose_step_mg(product, steps)
     daily = round_down(daily_mg, step)
     return split_daily(daily, step, max(1, min(4, round(per_day)))) if daily > 0 else ()
 
 
 def doses_between(
-    above_mg: float, at_most_mg: float, per_day: float, product: Product
+    above_mg: float, at_most_mg: float, per_day: float, product: Product, steps: Deliverable
 ) -> tuple[float, ...]:
     """The doses of a day giving more than ``above_mg`` and at most ``at_most_mg``, or ()."""
-    doses = doses_not_above(at_most_mg, per_day, product)
+    doses = doses_not_above(at_most_mg, per_day, product, steps)
     return doses if sum(doses) > above_mg + 1e-9 else ()
-
-
-def exact_doses(daily_mg: float, per_day: float, step: float) -> tuple[float, ...]:
-    """The doses of a day giving exactly ``daily_mg`` in multiples of ``step``, or ()."""
-    if daily_mg < step or abs(round_down(daily_mg, step) - daily_mg) > 1e-6:
-        return ()
-    return split_daily(daily_mg, step, max(1, min(4, round(per_day))))

@@ -117,6 +117,14 @@ def _strengths_from_medication(
     return None, None
 
 
+def product_of_code(rxnorm: str, knowledge: Knowledge) -> Product:
+    """A product of the knowledge base by its RxNorm code (a schedule's substitute tablets)."""
+    known = knowledge.medications.baclofen.products[rxnorm]
+    return Product(
+        Form(known.form), known.display, known.strength_mg, known.concentration_mg_per_ml, rxnorm
+    )
+
+
 def names_baclofen(concept: Any, knowledge: Knowledge) -> bool:
     baclofen = knowledge.medications.baclofen
     codes = baclofen.ingredient_codes

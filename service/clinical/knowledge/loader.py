@@ -7,6 +7,7 @@ the service refuses to start: a half-loaded rule base would give wrong advice si
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,9 @@ from service.clinical.knowledge.schema import (
     RuleData,
     RulesFile,
     ValueSetData,
+    WordingFile,
 )
+from service.clinical.wording import number
 
 KNOWLEDGE_DIR = Path(__file__).parent
 
@@ -124,13 +127,25 @@ class Knowledge:
     conditions: ConditionsFile
     observations: ObservationsFile
     counselling: CounsellingFile
+    wording: WordingFile
     value_sets: Mapping[str, CompiledValueSet] = field(repr=False)
     drug_classes: tuple[CompiledDrugClass, ...] = field(repr=False)
     negations: re.Pattern[str] | None = field(repr=False)
 
+    # sha256 of the knowledge files and the clinical code this knowledge was loaded with.
+    content_hash: str = ""
+
+    @property
+    def release(self) -> str:
+        """The reviewed release of the knowledge (manifest.yaml), bumped by hand."""
+        return self.manifest.version
+
     @property
     def version(self) -> str:
-        return self.manifest.version
+        """What every card and every stored piece of advice carries: the release and the first
+        digits of the content hash, so that two engines whose knowledge or clinical code differ
+        in any way never issue cards that cannot be told apart."""
+        return f"{self.release}+{self.content_hash[:10]}" if self.content_hash else self.release
 
     def memo(self, kind: str, key: Hashable, compute: Callable[[], _Value]) -> _Value:
         """``compute()``, remembered for ``(kind, key)``: for pure classifications of codes
@@ -157,13 +172,47 @@ class Knowledge:
         except KeyError:
             raise KnowledgeError(f"rule code {code!r} is not in rules.yaml") from None
 
+    def render(self, template: str, **values: object) -> str:
+        """A template of the knowledge files, filled with ``values`` and with the numbers of
+        dosing.yaml (``{dosing.oral.max_daily_mg}``), so that a card never quotes a number
+        the knowledge no longer holds."""
+        return template.format(dosing=_Numbers(self.dosing), bands=self.band_text, **values)
+
+    @cached_property
+    def band_text(self) -> str:
+        """The paediatric bands as a card reads them: 'age 1: 20 mg/day; 2-5: 30 mg/day...'."""
+        parts = []
+        for band in self.dosing.pediatric.bands:
+            ages = (
+                str(band.to_age)
+                if band.from_age == band.to_age or band.from_age == 0
+                else (f"{band.from_age}-{band.to_age}")
+            )
+            limits = [f"{number(band.max_daily_mg)} mg/day"] if band.max_daily_mg else []
+            if band.max_mg_per_kg:
+                limits.append(f"{number(band.max_mg_per_kg)} mg/kg/day")
+            parts.append(f"{ages}: {' and '.join(limits)}")
+        return "age " + "; ".join(parts)
+
+    def title(self, code: str) -> str:
+        """The rule's title as a card shows it (source.topic.display, the detail heading)."""
+        return self.render(self.rule(code).title)
+
     def text(self, code: str, key: str, **values: object) -> str:
         """A sentence of rule ``code`` (rules.yaml ``texts``), filled with ``values``."""
         try:
             template = self.rule(code).texts[key]
         except KeyError:
             raise KnowledgeError(f"rules.yaml: {code} has no text {key!r}") from None
-        return template.format(**values)
+        return self.render(template, **values)
+
+    def words(self, key: str, **values: object) -> str:
+        """A sentence or label of wording.yaml, filled with ``values``."""
+        try:
+            template = self.wording.texts[key]
+        except KeyError:
+            raise KnowledgeError(f"wording.yaml has no text {key!r}") from None
+        return self.render(template, **values)
 
     def describe_source(self, key: str) -> str:
         """``001 (Baklosan 25 mg tablets leaflet...)``: the source as a card cites it."""
@@ -280,6 +329,23 @@ class Knowledge:
         return tuple(seen)
 
 
+class _Numbers:
+    """dosing.yaml seen from a template: attributes as in the models, numbers written as a
+    card writes them (100, not 100.0)."""
+
+    def __init__(self, value: object) -> None:
+        self._value = value
+
+    def __getattr__(self, name: str) -> _Numbers:
+        return _Numbers(getattr(self._value, name))
+
+    def __format__(self, spec: str) -> str:
+        value = self._value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return number(float(value))
+        return format(value, spec)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -337,6 +403,7 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> Knowledge:
     conditions = _parse(directory / "conditions.yaml", ConditionsFile)
     observations = _parse(directory / "observations.yaml", ObservationsFile)
     counselling = _parse(directory / "counselling.yaml", CounsellingFile)
+    wording = _parse(directory / "wording.yaml", WordingFile)
 
     for code, rule in rules_file.rules.items():
         _check_sources(manifest, f"rules.yaml: {code}", rule.sources)
@@ -368,9 +435,28 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> Knowledge:
         conditions=conditions,
         observations=observations,
         counselling=counselling,
+        wording=wording,
         value_sets={n: _compile_value_set(n, v) for n, v in conditions.value_sets.items()},
         drug_classes=tuple(
             _compile_drug_class(n, c) for n, c in medications.interacting_classes.items()
         ),
         negations=word_pattern(conditions.negations),
+        content_hash=content_hash(directory),
     )
+
+
+CLINICAL_CODE_DIR = Path(__file__).resolve().parent.parent
+
+
+def content_hash(directory: Path) -> str:
+    """sha256 over the knowledge files and the clinical core's code, in a fixed order: what
+    decides the cards. A change of either is a change of clinical behaviour."""
+    digest = hashlib.sha256()
+    files = sorted(directory.glob("*.yaml")) + sorted(CLINICAL_CODE_DIR.rglob("*.py"))
+    for path in files:
+        name = path.name if path.parent == directory else str(path.relative_to(CLINICAL_CODE_DIR))
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()

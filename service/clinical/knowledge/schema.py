@@ -61,6 +61,7 @@ class OverrideReasonData(_Data):
 
 
 class RuleData(_Data):
+    fires_when: str
     title: str
     indicator: IndicatorName | None = None
     indicators: list[IndicatorName] | None = None
@@ -92,18 +93,9 @@ class RuleData(_Data):
         return [self.indicator]
 
 
-class SuggestionTexts(_Data):
-    """Sentences added to a card whose suggestion the answer carries elsewhere, or drops."""
-
-    no_increase_beside_contraindication: str
-    offered_on_other_card: str
-    history_unknown: str
-
-
 class RulesFile(_Data):
     override_reason_systems: dict[str, str]
     override_reasons: dict[str, OverrideReasonData]
-    suggestion_texts: SuggestionTexts
     rules: dict[str, RuleData]
 
 
@@ -122,6 +114,7 @@ class Oral(_Data):
     start_dose_mg: float
     start_frequency_per_day: int
     unit_suspect_low_mg: float
+    lactose_free_product: str
     tablet_strength: TabletStrength
 
 
@@ -227,6 +220,18 @@ class Monitoring(_Data):
     renal_recency_months: int
 
 
+class Deliverable(_Data):
+    tablet_fraction: float = Field(gt=0, le=1)
+    liquid_ml: float = Field(gt=0)
+    unknown_strength_mg: float = Field(gt=0)
+    intrathecal_mcg: float = Field(gt=0)
+    intrathecal_small_mcg: float = Field(gt=0)
+
+
+class Schedules(_Data):
+    substitute_product: str
+
+
 class Taper(_Data):
     min_days: int
     min_days_long: int
@@ -255,6 +260,8 @@ class Dosing(_Data):
     intrathecal: Intrathecal
     discontinuation: Discontinuation
     pregnancy: Pregnancy
+    deliverable: Deliverable
+    schedules: Schedules
     taper: Taper
 
 
@@ -366,6 +373,13 @@ class ObservationsFile(_Data):
     breastfeeding_answers: AnswerSet
     not_breastfeeding_answers: AnswerSet
     orders: dict[str, OrderableData]
+
+
+# wording.yaml ----------------------------------------------------------------------------
+
+
+class WordingFile(_Data):
+    texts: dict[str, str]
 
 
 # counselling.yaml ------------------------------------------------------------------------

@@ -81,10 +81,10 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
                 _check_declared(finding, registered_answer.codes, knowledge)
                 findings.append(finding)
     if facts.unidentified:
-        findings.append(unidentified_orders(facts.unidentified))
+        findings.append(unidentified_orders(facts.unidentified, knowledge))
     if facts.not_evaluated:
-        findings.append(not_evaluated(facts.not_evaluated))
-    missing = unchecked(facts, findings, patient_view=patient_view)
+        findings.append(not_evaluated(facts.not_evaluated, knowledge))
+    missing = unchecked(facts, findings, knowledge, patient_view=patient_view)
     if missing is not None:
         findings.append(missing)
     return settle(findings, knowledge)

@@ -129,20 +129,25 @@ def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
     )
     # The switch keeps the ordered daily dose: offered only where that dose keeps every
     # other limit (the ceiling, and no abrupt cut from the current dose).
-    if len(inp.order.dose.steps) == 1 and step.per_dose and step.per_day and within:
+    code = inp.knowledge.dosing.oral.lactose_free_product
+    product = inp.knowledge.medications.baclofen.products[code]
+    strength = product.concentration_mg_per_ml
+    if len(inp.order.dose.steps) == 1 and step.per_dose and step.per_day and within and strength:
         doses = (step.per_dose,) * round(step.per_day)
-        label = (
-            f"Switch to baclofen oral solution 1 mg/mL: {number(step.per_dose)} mg "
-            f"({number(step.per_dose)} mL) per dose"
+        label = inp.knowledge.words(
+            "switch_to_solution",
+            product=product.display,
+            dose=number(step.per_dose),
+            volume=number(step.per_dose / strength),
         )
         suggestions = (
             SwitchProduct(
                 inp.order,
-                "baclofen 1 MG/ML Oral Solution",
+                product.display,
                 doses,
                 label,
-                rxnorm="250976",
-                concentration_mg_per_ml=1.0,
+                rxnorm=code,
+                concentration_mg_per_ml=strength,
                 recommended=True,
             ),
         )
@@ -205,7 +210,7 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
     suggestions: tuple[SuggestionSpec, ...] = ()
     if established and inp.is_oral and inp.context.current is not None:
         # Established therapy is tapered, never stopped at once (and never raised).
-        schedule = move_to(inp, 0.0, "stop")
+        schedule = move_to(inp, 0.0, "why_stop")
         suggestions = (schedule,) if schedule else ()
     yield Finding(
         "contraindication-pregnancy",
@@ -214,14 +219,7 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
         variant="established" if established else "new_start",
         values={"evidence": _short(found[0], 45)},
         facts=(("Recorded", found[1]), order_facts(inp.order)),
-        notes=(
-            (
-                "Do not stop established baclofen abruptly: taper it, and stop before delivery "
-                "(neonatal withdrawal).",
-            )
-            if established
-            else ()
-        ),
+        notes=((inp.knowledge.text("contraindication-pregnancy", "taper"),) if established else ()),
         suggestions=suggestions,
     )
 

@@ -7,19 +7,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from service.clinical.facts import BaclofenOrder, HookFacts
 from service.clinical.facts.build import MAX_ORDERS_PER_CALL
 from service.clinical.findings import Finding
+from service.clinical.knowledge import Knowledge
 from service.clinical.rules.base import RuleInput, rule
 
-# What each prefetch key feeds, for a prescriber reading the card.
-WHAT_A_KEY_FEEDS = {
-    "medications": "the medication list (interactions, duplicates, titration history)",
-    "conditions": "the problem list (contraindications, cautions)",
-    "observations": "lab results and weight (renal, paediatric and monitoring checks)",
-    "allergies": "the allergy list (hypersensitivity)",
+CODE = "data-missing"
+# What each prefetch key feeds, for a prescriber reading the card (rules.yaml texts).
+_FEEDS = {
+    "medications": "feeds_medications",
+    "conditions": "feeds_conditions",
+    "observations": "feeds_observations",
+    "allergies": "feeds_allergies",
 }
 
 
 # The rules that need to know whether an order starts or changes therapy: with the
-# medication list unavailable they do not run (rules.md "New start": never assume one).
+# medication list unavailable they do not run (never assume a new start).
 NEEDS_HISTORY = (
     "start-dose-high",
     "titration-plan",
@@ -29,49 +31,53 @@ NEEDS_HISTORY = (
 )
 
 
-@rule("data-missing")
+@rule(CODE)
 def data_missing(inp: RuleInput) -> Iterator[Finding]:
+    text = inp.knowledge.text
     missing: list[tuple[str, str]] = []
     if inp.patient.age is None:
-        missing.append(("birth date", "age checks (children, elderly) did not run"))
+        missing.append((text(CODE, "birth_date"), text(CODE, "age_checks")))
     if inp.order.dose.dose_absent:
-        missing.append(("dose", "the order states no dose: dose checks did not run"))
-    missing += _unavailable(inp.patient.unavailable)
+        missing.append((text(CODE, "dose"), text(CODE, "dose_checks")))
+    missing += _unavailable(inp.patient.unavailable, inp.knowledge)
     if missing:
-        yield _finding(missing, inp.order)
+        yield _finding(missing, inp.order, inp.knowledge)
 
 
-def _unavailable(unavailable: Mapping[str, str]) -> list[tuple[str, str]]:
+def _unavailable(unavailable: Mapping[str, str], knowledge: Knowledge) -> list[tuple[str, str]]:
     missing = []
     for key, reason in sorted(unavailable.items()):
-        what = WHAT_A_KEY_FEEDS.get(key, key)
-        missing.append((what.split(" (")[0], f"{what} could not be obtained: {reason}"))
+        what = knowledge.text(CODE, _FEEDS[key]) if key in _FEEDS else key
+        detail = knowledge.text(CODE, "could_not_obtain", what=what, reason=reason)
+        missing.append((what.split(" (")[0], detail))
         if key == "medications":
-            missing.append(
-                (
-                    "",
-                    "whether the order starts or changes therapy is unknown, so these checks "
-                    f"did not run and no schedule is suggested: {', '.join(NEEDS_HISTORY)}",
-                )
-            )
+            codes = ", ".join(NEEDS_HISTORY)
+            missing.append(("", knowledge.text(CODE, "history_unknown", codes=codes)))
     return missing
 
 
-def _finding(missing: list[tuple[str, str]], order: BaclofenOrder | None) -> Finding:
+def _finding(
+    missing: list[tuple[str, str]], order: BaclofenOrder | None, knowledge: Knowledge
+) -> Finding:
     short = ", ".join(m[0] for m in missing if m[0])
     if len(short) > 90:
-        short = f"{len(missing)} pieces of data are missing"
+        short = knowledge.text(CODE, "pieces_missing", count=len(missing))
+    else:
+        short = knowledge.text(CODE, "missing", what=short)
     return Finding(
-        "data-missing",
+        CODE,
         "warning",
         order,
-        values={"what": short + " missing" if "missing" not in short else short},
-        facts=tuple(("Missing" if what else "Not checked", detail) for what, detail in missing),
+        values={"what": short},
+        facts=tuple(
+            (knowledge.words("fact_missing" if what else "fact_not_checked"), detail)
+            for what, detail in missing
+        ),
     )
 
 
 def unchecked(
-    facts: HookFacts, findings: Sequence[Finding], *, patient_view: bool
+    facts: HookFacts, findings: Sequence[Finding], knowledge: Knowledge, *, patient_view: bool
 ) -> Finding | None:
     """Data that could not be obtained, when no order's card says so already.
 
@@ -80,38 +86,39 @@ def unchecked(
     answered with no card, silence where the checks had not run.
     """
     unavailable = facts.patient.unavailable
-    if not unavailable or any(finding.rule == "data-missing" for finding in findings):
+    if not unavailable or any(finding.rule == CODE for finding in findings):
         return None
     if facts.orders or (patient_view and "medications" in unavailable):
-        return _finding(_unavailable(unavailable), None)
+        return _finding(_unavailable(unavailable, knowledge), None, knowledge)
     return None
 
 
-def unidentified_orders(references: tuple[str, ...]) -> Finding:
+def unidentified_orders(references: tuple[str, ...], knowledge: Knowledge) -> Finding:
     """Orders whose medication could not be identified: they may be baclofen, unchecked."""
+    label = knowledge.text(CODE, "unidentified_fact")
     return Finding(
-        "data-missing",
+        CODE,
         "warning",
         None,
-        values={"what": "the medication of an order could not be identified"},
-        facts=tuple(("Unidentified medication", reference) for reference in references),
-        notes=(
-            "The order names no medication code or text, and its medicationReference could "
-            "not be resolved: if it is baclofen, none of the checks ran.",
-        ),
+        values={"what": knowledge.text(CODE, "unidentified")},
+        facts=tuple((label, reference) for reference in references),
+        notes=(knowledge.text(CODE, "unidentified_note"),),
     )
 
 
-def not_evaluated(count: int) -> Finding:
+def not_evaluated(count: int, knowledge: Knowledge) -> Finding:
     """Orders beyond the per-call limit: named as not checked, never silently dropped."""
+    limit = MAX_ORDERS_PER_CALL
     return Finding(
-        "data-missing",
+        CODE,
         "warning",
         None,
-        values={"what": f"{count} baclofen orders beyond the first {MAX_ORDERS_PER_CALL}"},
-        facts=(("Not checked", f"{count} further baclofen orders of this call"),),
-        notes=(
-            f"At most {MAX_ORDERS_PER_CALL} baclofen orders are checked per call: review the "
-            "others by hand, or send them in a separate call.",
+        values={"what": knowledge.text(CODE, "not_evaluated", count=count, limit=limit)},
+        facts=(
+            (
+                knowledge.words("fact_not_checked"),
+                knowledge.text(CODE, "not_evaluated_fact", count=count),
+            ),
         ),
+        notes=(knowledge.text(CODE, "not_evaluated_note", limit=limit),),
     )

@@ -28,9 +28,9 @@ def dose_unverifiable(inp: RuleInput) -> Iterator[Finding]:
         "dose-unverifiable",
         "warning",
         inp.order,
-        values={"problem": dose.problem or "the dose is not readable"},
+        values={"problem": dose.problem or inp.knowledge.text("dose-unverifiable", "unreadable")},
         facts=(order_facts(inp.order),),
-        notes=("Check the maximum, titration, renal and paediatric limits by hand.",),
+        notes=(inp.knowledge.text("dose-unverifiable", "by_hand"),),
     )
 
 
@@ -55,9 +55,13 @@ def dose_unit_suspect(inp: RuleInput) -> Iterator[Finding]:
                     values={"dose": number(daily_mg)},
                     facts=(order_facts(inp.order), ("Written unit", "mg")),
                     notes=(
-                        f"{number(daily_mg)} mg/day is {number(step.daily)} mcg/day, far "
-                        f"above the {number(inp.knowledge.dosing.intrathecal.critical_above_mcg)} "
-                        "mcg/day intrathecal maximum.",
+                        inp.knowledge.text(
+                            "dose-unit-suspect",
+                            "intrathecal_mg",
+                            mg=number(daily_mg),
+                            mcg=number(step.daily),
+                            maximum=number(inp.knowledge.dosing.intrathecal.critical_above_mcg),
+                        ),
                     ),
                 )
                 return
@@ -78,8 +82,9 @@ def dose_unit_suspect(inp: RuleInput) -> Iterator[Finding]:
                 values={"dose": number(step.daily), "unit": unit},
                 facts=(order_facts(inp.order), ("Written unit", unit)),
                 notes=(
-                    "Oral baclofen is prescribed in mg, at most "
-                    f"{number(inp.knowledge.dosing.oral.max_daily_mg)} mg/day.",
+                    inp.knowledge.text(
+                        "dose-unit-suspect", "oral", maximum=number(oral.max_daily_mg)
+                    ),
                 ),
             )
             return
@@ -102,7 +107,7 @@ def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
             order_facts(inp.order),
             ("Maximum", f"{number(maximum)} mg/day"),
             (
-                "Highest permitted for this patient",
+                inp.knowledge.words("fact_highest_permitted"),
                 f"{number(ceiling.daily_mg)} mg/day ({ceiling.reason})",
             ),
         ),

@@ -76,16 +76,19 @@ def duplicate_therapy(ans: AnswerInput) -> Iterator[Finding]:
 
     facts: list[tuple[str, str]] = []
     for order in together[:_LISTED]:
-        label = "New order" if order.is_draft else "Active order"
+        label = knowledge.words("fact_new_order") if order.is_draft else None
         facts.append(order_facts(order, label))
     if len(together) > _LISTED:
-        facts.append(("Not listed", f"{len(together) - _LISTED} more baclofen orders"))
-    facts.append(("Together", doses))
+        more = knowledge.words("fact_more_orders", count=len(together) - _LISTED)
+        facts.append((knowledge.words("fact_not_listed"), more))
+    facts.append((knowledge.words("fact_together"), doses))
     if len(oral) >= 2:
         facts.append(
             (
-                "Highest permitted for this patient",
-                f"{number(ceiling.daily_mg)} mg/day by mouth ({ceiling.reason})",
+                knowledge.words("fact_highest_permitted"),
+                knowledge.words(
+                    "fact_highest_by_mouth", limit=number(ceiling.daily_mg), reason=ceiling.reason
+                ),
             )
         )
 
@@ -135,7 +138,10 @@ def _endings(
         if total - (_daily_now(order, ans) or 0.0) >= floor:
             found.append(
                 CancelOrder(
-                    order, f"Remove the new order {order.product.label}, {order.daily_text}"
+                    order,
+                    ans.knowledge.words(
+                        "remove_new_order", product=order.product.label, daily=order.daily_text
+                    ),
                 )
             )
     return found
@@ -158,12 +164,11 @@ def _replacement(
         return []
     cut = ans.knowledge.dosing.discontinuation.max_cut_daily_mg
     if new >= before - cut - _EPSILON and total - before >= floor:
-        label = (
-            f"Stop the older order ({older.product.label}, {older.daily_text}): "
-            "the new order replaces it"
+        label = inp.knowledge.words(
+            "stop_older_order", product=older.product.label, daily=older.daily_text
         )
         return [CancelOrder(older, label, replaced_by=draft)]
-    taper = move_to(inp, new, "the new order's dose")
+    taper = move_to(inp, new, "why_new_order_dose")
     if not isinstance(taper, ScheduleSuggestion):
         return []
     if total - before - new + taper.schedule.steps[0].daily < floor:
@@ -172,7 +177,9 @@ def _replacement(
         ScheduleSuggestion(
             taper.order,
             taper.schedule,
-            taper.label + f", in place of the older order ({older.daily_text})",
+            inp.knowledge.words(
+                "taper_in_place_of_older", label=taper.label, daily=older.daily_text
+            ),
             prior=older,
             withdraw=(older,),
         )

@@ -45,7 +45,12 @@ def intrathecal_dose_high(inp: RuleInput) -> Iterator[Finding]:
     child = age is not None and age.youngest < inp.knowledge.dosing.pediatric.caution_under_age
     warning_above = limits.warning_above_mcg_under_12 if child else limits.warning_above_mcg
     usual = limits.maintenance_mcg_under_12 if child else limits.maintenance_mcg
-    whose = " for a child of this age" if child else ""
+    usual_text = inp.knowledge.text(
+        "intrathecal-dose-high",
+        "usual_child" if child else "usual",
+        low=number(usual.low),
+        high=number(usual.high),
+    )
     indicator: IndicatorName
     if daily > limits.critical_above_mcg:
         indicator, limit = "critical", limits.critical_above_mcg
@@ -60,7 +65,7 @@ def intrathecal_dose_high(inp: RuleInput) -> Iterator[Finding]:
         values={"dose": number(daily), "limit": number(limit)},
         facts=(
             order_facts(inp.order),
-            ("Usual maintenance", f"{number(usual.low)}-{number(usual.high)} mcg/day{whose}"),
+            ("Usual maintenance", usual_text),
             ("Maximum", f"{number(limits.critical_above_mcg)} mcg/day"),
         ),
     )
@@ -79,7 +84,7 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
         floor=number(inp.knowledge.dosing.intrathecal.reduction.stop_at_or_below_mcg),
     )
     if inp.order.is_stop:
-        schedule = move_to(inp, 0.0, "stop") if before else None
+        schedule = move_to(inp, 0.0, "why_stop") if before else None
         yield Finding(
             "intrathecal-discontinuation",
             "critical",
@@ -87,7 +92,15 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             variant="stop",
             suggestions=(schedule,) if schedule else (),
             values={"dose": number(before) if before is not None else "the current"},
-            facts=(*facts, ("This order", f"stops intrathecal baclofen ({inp.order.status})")),
+            facts=(
+                *facts,
+                (
+                    "This order",
+                    inp.knowledge.text(
+                        "intrathecal-discontinuation", "stops", status=inp.order.status
+                    ),
+                ),
+            ),
             notes=(stop_note,),
         )
         return
@@ -96,7 +109,7 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
         return
     cut = (before - first) / before
     if cut > inp.knowledge.dosing.intrathecal.discontinuation_cut_fraction + 1e-9:
-        schedule = move_to(inp, first, "the ordered dose")
+        schedule = move_to(inp, first, "why_ordered_dose")
         yield Finding(
             "intrathecal-discontinuation",
             "critical",

@@ -31,6 +31,7 @@ def _monitoring(
     test = inp.knowledge.observations.orders[order_key]
     condition = names(c.label for c in found)
     age = inp.patient.age
+    words = inp.knowledge.words
     yield Finding(
         code,
         "info",
@@ -42,14 +43,20 @@ def _monitoring(
             "age": str(age.oldest) if age else "",
         },
         facts=(
-            *((("Recorded condition", names(c.evidence for c in found)),) if found else ()),
-            *((("Age", age.text),) if age and not found else ()),
+            *(
+                ((words("fact_recorded_condition"), names(c.evidence for c in found)),)
+                if found
+                else ()
+            ),
+            *(((words("fact_age"), age.text),) if age and not found else ()),
             (
-                f"Last {inp.knowledge.text(code, 'last_test')}",
-                last_test.isoformat() if last_test else "none on record",
+                words("fact_last_test", what=inp.knowledge.text(code, "last_test")),
+                last_test.isoformat() if last_test else words("none_on_record"),
             ),
         ),
-        suggestions=(OrderTest(test.code, test.display, f"Order {test.display}"),),
+        suggestions=(
+            OrderTest(test.code, test.display, words("order_test", display=test.display)),
+        ),
     )
 
 

@@ -106,7 +106,8 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
         )
         if x is not None
     )
-    suggestion = move_to(inp, target, f"the maximum for age {age.youngest}")
+    why = inp.knowledge.words("why_age_maximum", age=age.youngest)
+    suggestion = move_to(inp, target, why)
     yield Finding(
         "pediatric-dose",
         indicator,
@@ -153,7 +154,9 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         values={"months": str(dosing.weight.recency_months)},
         facts=(_age_fact(inp), ("Latest weight", stale.text if stale else "none recorded")),
-        suggestions=(OrderTest(order.code, order.display, "Order a body weight measurement"),),
+        suggestions=(
+            OrderTest(order.code, order.display, inp.knowledge.text("weight-missing", "order")),
+        ),
     )
 
 

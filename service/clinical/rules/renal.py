@@ -52,10 +52,7 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
     daily = judged_daily(inp)
     if inp.is_oral and not inp.order.is_stop and (daily is None or daily > cap):
         suggestion = move_to(
-            inp,
-            cap,
-            "if baclofen must be continued",
-            per_day=renal.contraindicated_continued_per_day,
+            inp, cap, "why_renal_continued", per_day=renal.contraindicated_continued_per_day
         )
     yield Finding(
         "renal-contraindication",
@@ -64,7 +61,7 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
         values={"renal": short},
         facts=(*facts, order_facts(inp.order)),
         notes=(
-            f"If it must be continued, the daily dose is {number(cap)} mg.",
+            inp.knowledge.text("renal-contraindication", "continued", cap=number(cap)),
             *(stepping_note(inp, cap) if suggestion else ()),
         ),
         suggestions=(suggestion,) if suggestion else (),
@@ -81,7 +78,7 @@ def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
     suggestions: tuple[SuggestionSpec, ...] = ()
     daily = judged_daily(inp)
     if inp.is_oral and daily is not None and daily > cap:
-        capped = move_to(inp, cap, "the renal maximum")
+        capped = move_to(inp, cap, "why_renal_maximum")
         suggestions = (capped,) if capped else ()
     schedule = schedule_for_start_or_increase(inp)
     if schedule is not None:

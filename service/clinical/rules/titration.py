@@ -57,7 +57,7 @@ def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
             *_group_facts(group),
             *((("Together", f"{number(first)} mg/day"),) if len(group) > 1 else ()),
             ("Recommended start", f"{number(start)} mg/day ({_start_doses(inp)})"),
-            ("Active baclofen orders", "none by mouth: this is a new start"),
+            ("Active baclofen orders", inp.knowledge.words("fact_new_start")),
         ),
     )
 
@@ -77,7 +77,7 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
     if ceiling.daily_mg <= first + _EPSILON:
         return  # nothing to titrate: the limit (renal failure, an infant) is at or below the start
     target = min(dosing.titration.plan_target_daily_mg, ceiling.daily_mg)
-    schedule = move_to(inp, target, "the plan target")
+    schedule = move_to(inp, target, "why_plan_target")
     yield Finding(
         "titration-plan",
         "info",
@@ -87,15 +87,18 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
         facts=(
             *_group_facts(group),
             (
-                "Highest permitted for this patient",
+                inp.knowledge.words("fact_highest_permitted"),
                 f"{number(ceiling.daily_mg)} mg/day ({ceiling.reason})",
             ),
         ),
         notes=(
-            "Further steps follow the clinical effect, usually up to "
-            f"{number(dosing.titration.plan_target_daily_mg)}-"
-            f"{number(dosing.titration.usual_max_daily_mg)} mg/day, "
-            f"never above {number(ceiling.daily_mg)} mg/day for this patient.",
+            inp.knowledge.text(
+                "titration-plan",
+                "further_steps",
+                low=number(dosing.titration.plan_target_daily_mg),
+                high=number(dosing.titration.usual_max_daily_mg),
+                ceiling=number(ceiling.daily_mg),
+            ),
         ),
     )
 
@@ -216,7 +219,7 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
         return  # begun days ago at a low dose: it ends without withdrawal
     if inp.order.is_stop:
         long = before is not None and long_taper(inp, before)
-        schedule = move_to(inp, 0.0, "stop") if before is not None else None
+        schedule = move_to(inp, 0.0, "why_stop") if before is not None else None
         yield Finding(
             "abrupt-discontinuation",
             "warning",
@@ -226,7 +229,13 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
                 "dose": before_text,
                 "min_days": str(taper.min_days_long if long else taper.min_days),
             },
-            facts=(*facts, ("This order", f"stops baclofen ({inp.order.status})")),
+            facts=(
+                *facts,
+                (
+                    "This order",
+                    inp.knowledge.text("abrupt-discontinuation", "stops", status=inp.order.status),
+                ),
+            ),
             suggestions=(schedule,) if schedule else (),
         )
         return
@@ -239,7 +248,7 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
         decrease = previous - step.daily
         if decrease > discontinuation.max_cut_daily_mg + _EPSILON:
             target = inp.order.dose.last_daily or step.daily
-            schedule = move_to(inp, target, "the ordered dose")
+            schedule = move_to(inp, target, "why_ordered_dose")
             yield Finding(
                 "abrupt-discontinuation",
                 "warning",

@@ -44,7 +44,8 @@ from service.clinical.suggestions.schedules import (
 from service.clinical.wording import number
 
 _EPSILON = 1e-9
-AS_ORDERED = "as ordered"
+# The wording key of "as ordered": a label says it only when the dose is the ordered one.
+AS_ORDERED = "why_as_ordered"
 
 
 def within_ceiling(inp: RuleInput, target_daily: float, why: str) -> tuple[float, str]:
@@ -77,8 +78,11 @@ def move_to(
     ordered = inp.order.dose.highest_daily
     if target_daily > 0:
         target_daily, why = within_ceiling(inp, target_daily, why)
-    if why == AS_ORDERED and (ordered is None or abs(target_daily - ordered) > _EPSILON):
-        why = "the highest permitted dose"
+    if why == AS_ORDERED:
+        exact = ordered is not None and abs(target_daily - ordered) <= _EPSILON
+        why = inp.knowledge.words(AS_ORDERED if exact else "why_highest_permitted")
+    elif why.startswith("why_"):
+        why = inp.knowledge.words(why)
     current = established_order(inp)
     before = established_daily(inp)
     if current is None:
@@ -137,7 +141,7 @@ def _new_start(
         return spec
     return replace(
         spec,
-        label=spec.label + f", as one order in place of the {len(group)} new orders",
+        label=inp.knowledge.words("one_order_for_all", label=spec.label, count=len(group)),
         withdraw=group[1:],
     )
 
@@ -158,7 +162,8 @@ def _next_step(inp: RuleInput, before: float, target_daily: float, why: str) -> 
     allowed = min(target_daily, before + step_size)
     order = inp.order
     step = max(order.dose.steps, key=lambda s: s.daily or 0)
-    doses = doses_between(before, allowed, step.per_day or 3, order.product)
+    per_day = step.per_day or inp.knowledge.dosing.oral.start_frequency_per_day
+    doses = doses_between(before, allowed, per_day, order.product, inp.knowledge.dosing.deliverable)
     if not doses:
         return None
     current = established_order(inp)
@@ -168,12 +173,14 @@ def _next_step(inp: RuleInput, before: float, target_daily: float, why: str) -> 
         start = earliest if earliest > inp.patient.today else None
     daily = sum(doses)
     direct = daily >= target_daily - _EPSILON and start is None
-    label = f"Change to {doses_text(doses, 'mg')} " + (
-        f"({number(daily)} mg/day, {why})"
-        if direct
-        else f"({number(daily)} mg/day, the next permitted step"
-        + (f", from {start.isoformat()})" if start else ")")
-    )
+    words = inp.knowledge.words
+    if direct:
+        label = words("change_to", doses=doses_text(doses, "mg"), daily=number(daily), why=why)
+    else:
+        from_date = words("next_step_from", date=start.isoformat()) if start else ""
+        label = words(
+            "next_step", doses=doses_text(doses, "mg"), daily=number(daily), from_date=from_date
+        )
     return UpdateDose(order, doses, label, True, start, raises=True)
 
 
@@ -182,7 +189,10 @@ def _update(
 ) -> SuggestionSpec | None:
     order = inp.order
     step = max(order.dose.steps, key=lambda s: s.daily or 0)
-    doses = doses_not_above(target_daily, per_day or step.per_day or 3, order.product)
+    frequency = per_day or step.per_day or inp.knowledge.dosing.oral.start_frequency_per_day
+    doses = doses_not_above(
+        target_daily, frequency, order.product, inp.knowledge.dosing.deliverable
+    )
     if not doses:
         return None
     before = established_daily(inp)
@@ -190,7 +200,9 @@ def _update(
     if before is not None and current is not None and sum(doses) < before - _max_cut(inp):
         # What the product can give lies further down than the target: still one taper.
         return taper_suggestion(inp, current, before, target_daily, final_per_day=per_day)
-    label = f"Change to {doses_text(doses, 'mg')} ({number(sum(doses))} mg/day, {why})"
+    label = inp.knowledge.words(
+        "change_to", doses=doses_text(doses, "mg"), daily=number(sum(doses)), why=why
+    )
     raises = before is not None and sum(doses) > before + _EPSILON
     return UpdateDose(order, doses, label, recommended=True, raises=raises)
 
@@ -209,14 +221,19 @@ def stepping_note(inp: RuleInput, target_daily: float) -> tuple[str, ...]:
     )
     if target_daily > before + step_size + _EPSILON:
         return (
-            f"From the current {number(before)} mg/day the dose may rise by at most "
-            f"{number(step_size)} mg/day every {dosing.titration.interval_days} days: the "
-            f"suggestion is the next step towards {number(target_daily)} mg/day.",
+            inp.knowledge.words(
+                "stepping_up",
+                before=number(before),
+                step=number(step_size),
+                interval=dosing.titration.interval_days,
+                target=number(target_daily),
+            ),
         )
     if target_daily < before - dosing.discontinuation.max_cut_daily_mg - _EPSILON:
         return (
-            f"From the current {number(before)} mg/day a cut to {number(target_daily)} mg/day "
-            "at once risks withdrawal: the suggestion tapers down to it.",
+            inp.knowledge.words(
+                "stepping_down", before=number(before), target=number(target_daily)
+            ),
         )
     return ()
 

@@ -40,7 +40,6 @@ def settle(findings: Sequence[Finding], knowledge: Knowledge) -> list[Finding]:
     blockers = [
         f for f in findings if f.indicator == "critical" and knowledge.rule(f.rule).blocks_increases
     ]
-    texts = knowledge.rules_file.suggestion_texts
     carried: dict[tuple[object, ...], str] = {}  # change -> the title of the card carrying it
     settled = list(findings)
     for index in sorted(range(len(findings)), key=lambda i: _rank(findings[i], catalogue)):
@@ -49,19 +48,19 @@ def settle(findings: Sequence[Finding], knowledge: Knowledge) -> list[Finding]:
         notes: list[str] = []
         for spec in finding.suggestions:
             if blockers and spec.raises:
-                blocker = knowledge.rule(blockers[0].rule).title
-                note = texts.no_increase_beside_contraindication.format(card=blocker)
+                blocker = knowledge.title(blockers[0].rule)
+                note = knowledge.words("no_increase_beside_contraindication", card=blocker)
                 if note not in notes:
                     notes.append(note)
                 continue
             key = _dose_change_key(spec)
             if key is not None and key in carried:
-                note = texts.offered_on_other_card.format(card=carried[key])
+                note = knowledge.words("offered_on_other_card", card=carried[key])
                 if note not in notes:
                     notes.append(note)
                 continue
             if key is not None:
-                carried[key] = knowledge.rule(finding.rule).title
+                carried[key] = knowledge.title(finding.rule)
             kept.append(spec)
         if notes:
             settled[index] = replace(

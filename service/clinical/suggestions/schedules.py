@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.clinical.facts import BaclofenOrder
 from service.clinical.findings import ScheduleSuggestion
+from service.clinical.knowledge import Knowledge
 from service.clinical.limits import is_elderly, oral_ceiling, renal_band
 from service.clinical.rule_input import RuleInput
 from service.clinical.schedules import (
@@ -35,11 +36,11 @@ def long_taper(inp: RuleInput, from_daily: float) -> bool:
     )
 
 
-def _substitution_note(schedule: Schedule) -> str:
+def _substitution_note(schedule: Schedule, knowledge: Knowledge) -> str:
     strength = schedule.product.strength_mg
     if not schedule.substituted or strength is None:
         return ""
-    return f" (as {number(strength)} mg tablets, halved where needed, which allow every step)"
+    return knowledge.words("substitution", strength=number(strength))
 
 
 def titration_suggestion(
@@ -57,17 +58,14 @@ def titration_suggestion(
     if schedule is None or (from_daily is None and len(schedule.steps) < 2):
         return None
     dosing = inp.knowledge.dosing
-    pace = (
-        f"+{number(dosing.titration.slow_step_daily_mg)} mg/day"
-        if slow
-        else f"+{number(dosing.titration.max_step_daily_mg / dosing.oral.start_frequency_per_day)}"
-        " mg per dose"
-    )
-    first = schedule.steps[0]
-    label = (
-        f"{'Slow titration' if slow else 'Titration'}: {number(first.daily)} mg/day, "
-        f"{pace} every {dosing.titration.interval_days} days to "
-        f"{number(schedule.final_daily)} mg/day{_substitution_note(schedule)}"
+    label = inp.knowledge.words(
+        "slow_titration" if slow else "titration",
+        start=number(schedule.steps[0].daily),
+        per_day=number(dosing.titration.slow_step_daily_mg),
+        per_dose=number(dosing.titration.max_step_daily_mg / dosing.oral.start_frequency_per_day),
+        interval=dosing.titration.interval_days,
+        final=number(schedule.final_daily),
+        substitution=_substitution_note(schedule, inp.knowledge),
     )
     return ScheduleSuggestion(inp.order, schedule, label, prior=inp.context.current)
 
@@ -97,17 +95,13 @@ def taper_suggestion(
     )
     if schedule is None:
         return None
-    if to_daily > 0:
-        final = number(schedule.final_daily)
-        label = (
-            f"Taper from {number(from_daily)} to {final} mg/day over {schedule.total_days} "
-            f"days, then keep {final} mg/day{_substitution_note(schedule)}"
-        )
-    else:
-        label = (
-            f"Taper instead: {number(from_daily)} mg/day down to stop over "
-            f"{schedule.total_days} days{_substitution_note(schedule)}"
-        )
+    label = inp.knowledge.words(
+        "taper_to_dose" if to_daily > 0 else "taper_to_stop",
+        start=number(from_daily),
+        final=number(schedule.final_daily),
+        days=schedule.total_days,
+        substitution=_substitution_note(schedule, inp.knowledge),
+    )
     return ScheduleSuggestion(inp.order, schedule, label, prior=current)
 
 
@@ -120,22 +114,15 @@ def intrathecal_suggestion(
     )
     if schedule is None:
         return None
-    final = number(schedule.final_daily)
-    per_step = number(reduction.max_step_fraction * 100)
     if len(schedule.steps) == 1 and to_mcg <= 0:
-        label = (
-            f"Keep {final} mcg/day by pump instead of stopping: stop only under specialist "
-            "supervision with oral baclofen cover"
-        )
-    elif to_mcg > 0:
-        label = (
-            f"Reduce gradually: {number(from_mcg)} mcg/day by pump down to {final} mcg/day "
-            f"over {schedule.total_days} days, at most {per_step} % per step"
-        )
+        key = "intrathecal_keep"
     else:
-        label = (
-            f"Reduce gradually: {number(from_mcg)} mcg/day by pump down to {final} mcg/day "
-            f"over {schedule.total_days} days, at most {per_step} % per step; stop from there "
-            "only under specialist supervision with oral baclofen cover"
-        )
+        key = "intrathecal_to_dose" if to_mcg > 0 else "intrathecal_to_stop"
+    label = inp.knowledge.words(
+        key,
+        start=number(from_mcg),
+        final=number(schedule.final_daily),
+        days=schedule.total_days,
+        percent=number(reduction.max_step_fraction * 100),
+    )
     return ScheduleSuggestion(inp.order, schedule, label, prior=current)
