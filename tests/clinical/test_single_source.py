@@ -77,11 +77,18 @@ def _models_in(annotation: object) -> list[type[BaseModel]]:
 
 
 def test_every_knowledge_field_is_read_by_something() -> None:
-    files = [schema.Manifest, schema.RulesFile, schema.Dosing, schema.MedicationsFile]
-    files += [schema.ConditionsFile, schema.ObservationsFile, schema.CounsellingFile]
-    files += [schema.WordingFile]
+    files: list[type[BaseModel]] = [
+        schema.Manifest,
+        schema.RulesFile,
+        schema.Dosing,
+        schema.MedicationsFile,
+        schema.ConditionsFile,
+        schema.ObservationsFile,
+        schema.CounsellingFile,
+        schema.WordingFile,
+    ]
     seen: set[type[BaseModel]] = set()
-    fields = set().union(*(_fields(model, seen) for model in files))
+    fields: set[str] = set().union(*(_fields(model, seen) for model in files))
     code = "\n".join(
         path.read_text(encoding="utf-8")
         for path in (ROOT / "service").rglob("*.py")
