@@ -80,14 +80,20 @@ KEYS = ("patient", "medications", "conditions", "observations", "allergies")
 SOME = ("medications", "allergies")
 
 
-@pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
+def _sends_every_key(path: Path) -> bool:
+    """Examples that leave a key out on purpose (to show what the service says then) have no
+    full answer to compare with."""
+    sent = load_fixture(path).request.get("prefetch") or {}
+    return all(isinstance(sent.get(key), dict) for key in KEYS)
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in scenario_files() if _sends_every_key(p)], ids=lambda p: p.stem
+)
 async def test_cards_are_the_same_with_all_some_or_no_prefetch(
     fhir_server: FhirTestServer, knowledge: Knowledge, path: Path
 ) -> None:
     fixture = load_fixture(path)
-    sent = fixture.request.get("prefetch") or {}
-    if any(not isinstance(sent.get(key), dict) for key in KEYS):
-        pytest.skip("the scenario does not send every prefetch key: no full answer to compare")
     token = f"token-{path.stem}"
     # One entry a page, so every list of more than one is read over several pages.
     base = fhir_server.space(
