@@ -87,32 +87,38 @@ def answer_rule(*codes: str) -> Callable[[AnswerRuleFunction], AnswerRuleFunctio
 __all__ = ["RuleInput", "frequency_text", "number"]  # re-exported for the rule modules
 
 
-def step_text(step: DoseStep, kind: DoseKind) -> str:
+def step_text(step: DoseStep, kind: DoseKind, knowledge: Knowledge) -> str:
     """'120 mg/day (40 mg three times daily)'; intrathecal '600 mcg/day by pump'."""
     if step.daily is None:
-        return "unknown"
+        return knowledge.words("dose_unknown")
     unit = kind.unit
     if kind is DoseKind.INTRATHECAL:
-        return f"{number(step.daily)} {unit}/day by pump"
+        return knowledge.words("intrathecal_daily", dose=number(step.daily))
     text = f"{number(step.daily)} {unit}/day"
     if step.per_dose is not None and step.per_day is not None:
         text += f" ({number(step.per_dose)} {unit} {frequency_text(step.per_day)})"
     return text
 
 
-def order_dose_text(order: BaclofenOrder) -> str:
+def order_dose_text(order: BaclofenOrder, knowledge: Knowledge) -> str:
     steps = order.dose.steps
+    kind = order.dose.kind
     if len(steps) == 1:
-        return step_text(steps[0], order.dose.kind)
-    return "; ".join(f"step {i + 1}: {step_text(s, order.dose.kind)}" for i, s in enumerate(steps))
+        return step_text(steps[0], kind, knowledge)
+    return "; ".join(
+        knowledge.words("numbered_step", number=i + 1, text=step_text(s, kind, knowledge))
+        for i, s in enumerate(steps)
+    )
 
 
-def order_facts(order: BaclofenOrder, label: str | None = None) -> tuple[str, str]:
+def order_facts(
+    order: BaclofenOrder, knowledge: Knowledge, label: str | None = None
+) -> tuple[str, str]:
     """The order as a line of the detail: 'Ordered' for a draft, 'Active order' for one of the
     record (what patient-view evaluates)."""
     if label is None:
-        label = "Ordered" if order.is_draft else "Active order"
-    return (label, f"{order.product.label}, {order_dose_text(order)}")
+        label = knowledge.words("fact_ordered" if order.is_draft else "fact_active_order")
+    return (label, f"{order.product.label}, {order_dose_text(order, knowledge)}")
 
 
 def names(labels: Iterable[str], limit: int = 2) -> str:

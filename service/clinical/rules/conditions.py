@@ -26,7 +26,7 @@ def _condition_finding(
 ) -> Finding:
     lines = tuple(
         (
-            "Recorded condition",
+            inp.knowledge.words("fact_recorded_condition"),
             f"{c.evidence} ({c.status.value}"
             + (f", {c.recorded.isoformat()})" if c.recorded else ")"),
         )
@@ -37,7 +37,7 @@ def _condition_finding(
         indicator,
         inp.order,
         values={"condition": _short(names(c.label for c in found))},
-        facts=(*lines, order_facts(inp.order)),
+        facts=(*lines, order_facts(inp.order, inp.knowledge)),
     )
 
 
@@ -88,12 +88,12 @@ def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
         facts=(
             *(
                 (
-                    "Recorded allergy",
+                    inp.knowledge.words("fact_recorded_allergy"),
                     f"{a.evidence} (verification: {a.verification or 'not stated'})",
                 )
                 for a in allergies
             ),
-            order_facts(inp.order),
+            order_facts(inp.order, inp.knowledge),
         ),
     )
 
@@ -218,7 +218,10 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         variant="established" if established else "new_start",
         values={"evidence": _short(found[0], 45)},
-        facts=(("Recorded", found[1]), order_facts(inp.order)),
+        facts=(
+            (inp.knowledge.words("fact_recorded"), found[1]),
+            order_facts(inp.order, inp.knowledge),
+        ),
         notes=((inp.knowledge.text("contraindication-pregnancy", "taper"),) if established else ()),
         suggestions=suggestions,
     )
@@ -234,5 +237,8 @@ def lactation(inp: RuleInput) -> Iterator[Finding]:
         "critical",
         inp.order,
         values={"evidence": _short(found[0], 45)},
-        facts=(("Recorded", found[1]), order_facts(inp.order)),
+        facts=(
+            (inp.knowledge.words("fact_recorded"), found[1]),
+            order_facts(inp.order, inp.knowledge),
+        ),
     )

@@ -29,7 +29,7 @@ def dose_unverifiable(inp: RuleInput) -> Iterator[Finding]:
         "warning",
         inp.order,
         values={"problem": dose.problem or inp.knowledge.text("dose-unverifiable", "unreadable")},
-        facts=(order_facts(inp.order),),
+        facts=(order_facts(inp.order, inp.knowledge),),
         notes=(inp.knowledge.text("dose-unverifiable", "by_hand"),),
     )
 
@@ -53,7 +53,10 @@ def dose_unit_suspect(inp: RuleInput) -> Iterator[Finding]:
                     inp.order,
                     variant="intrathecal_mg",
                     values={"dose": number(daily_mg)},
-                    facts=(order_facts(inp.order), ("Written unit", "mg")),
+                    facts=(
+                        order_facts(inp.order, inp.knowledge),
+                        (inp.knowledge.words("fact_written_unit"), "mg"),
+                    ),
                     notes=(
                         inp.knowledge.text(
                             "dose-unit-suspect",
@@ -80,7 +83,10 @@ def dose_unit_suspect(inp: RuleInput) -> Iterator[Finding]:
                 inp.order,
                 variant=variant,
                 values={"dose": number(step.daily), "unit": unit},
-                facts=(order_facts(inp.order), ("Written unit", unit)),
+                facts=(
+                    order_facts(inp.order, inp.knowledge),
+                    (inp.knowledge.words("fact_written_unit"), unit),
+                ),
                 notes=(
                     inp.knowledge.text(
                         "dose-unit-suspect", "oral", maximum=number(oral.max_daily_mg)
@@ -104,8 +110,8 @@ def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         values={"dose": number(daily), "limit": number(maximum)},
         facts=(
-            order_facts(inp.order),
-            ("Maximum", f"{number(maximum)} mg/day"),
+            order_facts(inp.order, inp.knowledge),
+            (inp.knowledge.words("fact_maximum"), f"{number(maximum)} mg/day"),
             (
                 inp.knowledge.words("fact_highest_permitted"),
                 f"{number(ceiling.daily_mg)} mg/day ({ceiling.reason})",
@@ -128,9 +134,12 @@ def dose_above_label(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         values={"dose": number(daily), "label_limit": number(oral.label_max_daily_mg)},
         facts=(
-            order_facts(inp.order),
-            ("US label maximum", f"{number(oral.label_max_daily_mg)} mg/day"),
-            ("Leaflet maximum", f"{number(oral.max_daily_mg)} mg/day"),
+            order_facts(inp.order, inp.knowledge),
+            (
+                inp.knowledge.words("fact_us_label_maximum"),
+                f"{number(oral.label_max_daily_mg)} mg/day",
+            ),
+            (inp.knowledge.words("fact_leaflet_maximum"), f"{number(oral.max_daily_mg)} mg/day"),
         ),
     )
 
@@ -155,8 +164,8 @@ def tablet_strength(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         values={"dose": number(daily), "strength": number(product.strength_mg)},
         facts=(
-            order_facts(inp.order),
-            ("Tablets per day", number(daily / product.strength_mg)),
+            order_facts(inp.order, inp.knowledge),
+            (inp.knowledge.words("fact_tablets_per_day"), number(daily / product.strength_mg)),
         ),
         # No one-click switch: 25 mg tablets have no RxNorm code an EHR could apply, and a
         # switch to a lower US strength would not resolve this card.

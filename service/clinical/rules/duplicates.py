@@ -77,7 +77,7 @@ def duplicate_therapy(ans: AnswerInput) -> Iterator[Finding]:
     facts: list[tuple[str, str]] = []
     for order in together[:_LISTED]:
         label = knowledge.words("fact_new_order") if order.is_draft else None
-        facts.append(order_facts(order, label))
+        facts.append(order_facts(order, knowledge, label))
     if len(together) > _LISTED:
         more = knowledge.words("fact_more_orders", count=len(together) - _LISTED)
         facts.append((knowledge.words("fact_not_listed"), more))

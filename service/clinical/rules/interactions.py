@@ -39,6 +39,6 @@ def interactions(inp: RuleInput) -> Iterator[Finding]:
                     ("Also " + ("ordered now" if m.in_this_session else "active"), m.label)
                     for m in found
                 ),
-                order_facts(inp.order),
+                order_facts(inp.order, inp.knowledge),
             ),
         )

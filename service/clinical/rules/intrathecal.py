@@ -31,7 +31,10 @@ def intrathecal_route(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         variant=variant,
         values={"route": dose.route_label.lower().removesuffix(" route").strip() or "stated"},
-        facts=(order_facts(inp.order), ("Route", dose.route_label)),
+        facts=(
+            order_facts(inp.order, inp.knowledge),
+            (inp.knowledge.words("fact_route"), dose.route_label),
+        ),
     )
 
 
@@ -64,9 +67,9 @@ def intrathecal_dose_high(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         values={"dose": number(daily), "limit": number(limit)},
         facts=(
-            order_facts(inp.order),
-            ("Usual maintenance", usual_text),
-            ("Maximum", f"{number(limits.critical_above_mcg)} mcg/day"),
+            order_facts(inp.order, inp.knowledge),
+            (inp.knowledge.words("fact_usual_maintenance"), usual_text),
+            (inp.knowledge.words("fact_maximum"), f"{number(limits.critical_above_mcg)} mcg/day"),
         ),
     )
 
@@ -77,7 +80,7 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     if current is None or route_changed(inp) is not DoseKind.INTRATHECAL:
         return
     before = established_daily(inp)
-    facts = (order_facts(current, "Current order"),)
+    facts = (order_facts(current, inp.knowledge, inp.knowledge.words("fact_current_order")),)
     stop_note = inp.knowledge.text(
         "intrathecal-discontinuation",
         "stop_under_supervision",
@@ -95,7 +98,7 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             facts=(
                 *facts,
                 (
-                    "This order",
+                    inp.knowledge.words("fact_this_order"),
                     inp.knowledge.text(
                         "intrathecal-discontinuation", "stops", status=inp.order.status
                     ),
@@ -119,7 +122,7 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             values={"percent": number(round(cut * 100))},
             facts=(
                 *facts,
-                order_facts(inp.order, "New order"),
-                ("Cut", f"{number(before)} → {number(first)} mcg/day"),
+                order_facts(inp.order, inp.knowledge, inp.knowledge.words("fact_new_order")),
+                (inp.knowledge.words("fact_cut"), f"{number(before)} → {number(first)} mcg/day"),
             ),
         )

@@ -19,7 +19,7 @@ from service.clinical.suggestions import (
 def _age_fact(inp: RuleInput) -> tuple[str, str]:
     age = inp.patient.age
     assert age is not None
-    return ("Age", f"{age.text} (born {age.birth_date.isoformat()})")
+    return (inp.knowledge.words("fact_age"), f"{age.text} (born {age.birth_date.isoformat()})")
 
 
 @rule("pediatric-age-contraindicated")
@@ -33,7 +33,7 @@ def pediatric_age_contraindicated(inp: RuleInput) -> Iterator[Finding]:
         "critical",
         inp.order,
         values={"age_text": age.text},
-        facts=(_age_fact(inp), order_facts(inp.order)),
+        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
     )
 
 
@@ -51,7 +51,7 @@ def pediatric_caution(inp: RuleInput) -> Iterator[Finding]:
         "warning",
         inp.order,
         values={"age": str(age.youngest)},
-        facts=(_age_fact(inp), order_facts(inp.order)),
+        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
     )
 
 
@@ -72,12 +72,14 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
     per_kg = daily / weight.value if weight is not None else None
     critical_per_kg = dosing.pediatric.critical_mg_per_kg
     values = {"dose": number(daily), "age": str(age.youngest)}
-    facts = [_age_fact(inp), order_facts(inp.order)]
+    facts = [_age_fact(inp), order_facts(inp.order, inp.knowledge)]
     if weight is not None:
-        facts.append(("Weight", weight.text))
-        facts.append(("Dose per kg", f"{number(per_kg or 0)} mg/kg/day"))
+        facts.append((inp.knowledge.words("fact_weight"), weight.text))
+        facts.append((inp.knowledge.words("fact_dose_per_kg"), f"{number(per_kg or 0)} mg/kg/day"))
     if band is not None:
-        facts.append(("Band maximum", _band_text(band) + f" ({band.source})"))
+        facts.append(
+            (inp.knowledge.words("fact_band_maximum"), _band_text(band) + f" ({band.source})")
+        )
 
     indicator: IndicatorName
     if daily > dosing.oral.max_daily_mg:
@@ -153,7 +155,10 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
         "warning",
         inp.order,
         values={"months": str(dosing.weight.recency_months)},
-        facts=(_age_fact(inp), ("Latest weight", stale.text if stale else "none recorded")),
+        facts=(
+            _age_fact(inp),
+            (inp.knowledge.words("fact_latest_weight"), stale.text if stale else "none recorded"),
+        ),
         suggestions=(
             OrderTest(order.code, order.display, inp.knowledge.text("weight-missing", "order")),
         ),
@@ -172,5 +177,5 @@ def elderly(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         suggestions=(schedule,) if schedule else (),
         values={"age": str(age.oldest)},
-        facts=(_age_fact(inp), order_facts(inp.order)),
+        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
     )

@@ -29,9 +29,11 @@ def _renal_evidence(
     renal = patient.renal
     facts: list[tuple[str, str]] = []
     if renal is not None:
-        facts.append(("Renal function", renal.text))
+        facts.append((inp.knowledge.words("fact_renal_function"), renal.text))
     if coded:
-        facts.append(("Recorded condition", names(c.label for c in coded)))
+        facts.append(
+            (inp.knowledge.words("fact_recorded_condition"), names(c.label for c in coded))
+        )
     if renal is not None and (effective_renal_value(renal) < below or not coded):
         short = f"{renal.label} {renal.comparator or ''}{number(renal.value)} {renal.unit}"
     else:
@@ -59,7 +61,7 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
         "critical",
         inp.order,
         values={"renal": short},
-        facts=(*facts, order_facts(inp.order)),
+        facts=(*facts, order_facts(inp.order, inp.knowledge)),
         notes=(
             inp.knowledge.text("renal-contraindication", "continued", cap=number(cap)),
             *(stepping_note(inp, cap) if suggestion else ()),
@@ -91,7 +93,11 @@ def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
         "warning",
         inp.order,
         values={"renal": short, "cap": number(cap)},
-        facts=(*facts, order_facts(inp.order), ("Renal maximum", f"{number(cap)} mg/day")),
+        facts=(
+            *facts,
+            order_facts(inp.order, inp.knowledge),
+            (inp.knowledge.words("fact_renal_maximum"), f"{number(cap)} mg/day"),
+        ),
         notes=stepping_note(inp, cap) if suggestions else (),
         suggestions=suggestions,
     )

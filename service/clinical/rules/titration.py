@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.facts import BaclofenOrder
 from service.clinical.findings import Finding
+from service.clinical.knowledge import Knowledge
 from service.clinical.limits import oral_ceiling
 from service.clinical.rules.base import RuleInput, number, order_facts, rule
 from service.clinical.suggestions import (
@@ -30,10 +31,15 @@ def _start_doses(inp: RuleInput) -> str:
     return f"{number(oral.start_dose_mg)} mg {frequency_text(oral.start_frequency_per_day)}"
 
 
-def _group_facts(group: tuple[BaclofenOrder, ...]) -> tuple[tuple[str, str], ...]:
+def _group_facts(
+    group: tuple[BaclofenOrder, ...], knowledge: Knowledge
+) -> tuple[tuple[str, str], ...]:
     if len(group) == 1:
-        return (order_facts(group[0]),)
-    return tuple(order_facts(order, f"New order {i + 1}") for i, order in enumerate(group))
+        return (order_facts(group[0], knowledge),)
+    return tuple(
+        order_facts(order, knowledge, knowledge.words("fact_new_order_number", number=i + 1))
+        for i, order in enumerate(group)
+    )
 
 
 @rule("start-dose-high")
@@ -54,10 +60,20 @@ def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
         values={"dose": number(first)},
         suggestions=(schedule,) if schedule else (),
         facts=(
-            *_group_facts(group),
-            *((("Together", f"{number(first)} mg/day"),) if len(group) > 1 else ()),
-            ("Recommended start", f"{number(start)} mg/day ({_start_doses(inp)})"),
-            ("Active baclofen orders", inp.knowledge.words("fact_new_start")),
+            *_group_facts(group, inp.knowledge),
+            *(
+                ((inp.knowledge.words("fact_together"), f"{number(first)} mg/day"),)
+                if len(group) > 1
+                else ()
+            ),
+            (
+                inp.knowledge.words("fact_recommended_start"),
+                f"{number(start)} mg/day ({_start_doses(inp)})",
+            ),
+            (
+                inp.knowledge.words("fact_active_baclofen_orders"),
+                inp.knowledge.words("fact_new_start"),
+            ),
         ),
     )
 
@@ -85,7 +101,7 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
         suggestions=(schedule,) if schedule else (),
         values={"dose": number(first), "target": number(target)},
         facts=(
-            *_group_facts(group),
+            *_group_facts(group, inp.knowledge),
             (
                 inp.knowledge.words("fact_highest_permitted"),
                 f"{number(ceiling.daily_mg)} mg/day ({ceiling.reason})",
@@ -154,9 +170,9 @@ def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
             "interval": str(titration.interval_days),
         },
         facts=(
-            order_facts(current, "Current order"),
+            order_facts(current, inp.knowledge, inp.knowledge.words("fact_current_order")),
             (
-                "Current daily dose",
+                inp.knowledge.words("fact_current_daily_dose"),
                 f"{number(before)} mg/day"
                 + (
                     f", last changed {current.authored_on.isoformat()}"
@@ -164,15 +180,15 @@ def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
                     else ""
                 ),
             ),
-            order_facts(inp.order, "New order"),
+            order_facts(inp.order, inp.knowledge, inp.knowledge.words("fact_new_order")),
             (
-                "Largest rise",
+                inp.knowledge.words("fact_largest_rise"),
                 f"{number(increase)} mg/day (at most {number(titration.max_step_daily_mg)})",
             ),
             *(
                 (
                     (
-                        "Days since the last change",
+                        inp.knowledge.words("fact_days_since_the_last_change"),
                         f"{since_change} (at least {titration.interval_days})",
                     ),
                 )
@@ -208,9 +224,14 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     before = established_daily(inp)
     before_text = number(before) if before is not None else "the current"
     facts = (
-        order_facts(current, "Current order"),
+        order_facts(current, inp.knowledge, inp.knowledge.words("fact_current_order")),
         *(
-            (("Started or last changed", current.authored_on.isoformat()),)
+            (
+                (
+                    inp.knowledge.words("fact_started_or_last_changed"),
+                    current.authored_on.isoformat(),
+                ),
+            )
             if current.authored_on
             else ()
         ),
@@ -232,7 +253,7 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             facts=(
                 *facts,
                 (
-                    "This order",
+                    inp.knowledge.words("fact_this_order"),
                     inp.knowledge.text("abrupt-discontinuation", "stops", status=inp.order.status),
                 ),
             ),
@@ -260,9 +281,9 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
                 },
                 facts=(
                     *facts,
-                    order_facts(inp.order, "New order"),
+                    order_facts(inp.order, inp.knowledge, inp.knowledge.words("fact_new_order")),
                     (
-                        "Cut",
+                        inp.knowledge.words("fact_cut"),
                         f"{number(previous)} → {number(step.daily)} mg/day "
                         f"(at most {number(discontinuation.max_cut_daily_mg)} at once)",
                     ),
