@@ -120,7 +120,9 @@ def create_app(
         clock=clock,
         fetcher_factory=fetcher_factory,
         max_pages=settings.fhir_max_pages,
+        time_budget_s=settings.evaluation_timeout_s,
     )
+    app.state.on_shutdown.append(app.state.evaluator.aclose)
     store.install(app.state)  # app.state.store, app.state.advice_recorder
 
     install_authentication(app, settings)

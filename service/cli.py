@@ -115,7 +115,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             evaluator: Evaluator = app.state.evaluator
             return await evaluator.evaluate(service_id, request, caller)
         finally:
-            await fetching.aclose()  # no lifespan here: close the pooled FHIR client ourselves
+            # No lifespan here: close the pooled FHIR client and the evaluation threads.
+            await fetching.aclose()
+            await app.state.evaluator.aclose()
 
     try:
         result = asyncio.run(evaluate())

@@ -61,9 +61,16 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
     return resource
 
 
+# The largest integer every JSON reader holds exactly (an IEEE double's 53-bit mantissa).
+MAX_JSON_INTEGER = 2**53
+
+
 def _number(value: float) -> int | float:
-    """A JSON number: an int when whole, so the resource reads 30 rather than 30.0."""
-    return round(value) if is_whole(value) else round(value, 3)
+    """A JSON number: an int when whole, so the resource reads 30 rather than 30.0; never an
+    int beyond ``MAX_JSON_INTEGER``, which EHRs' JSON readers would round or refuse."""
+    if is_whole(value) and abs(value) < MAX_JSON_INTEGER:
+        return round(value)
+    return round(value, 3)
 
 
 def patient_instruction(knowledge: Knowledge) -> str:
