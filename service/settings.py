@@ -69,15 +69,26 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    # What a client may hold of the server before it is authenticated (service.serving):
+    # the request line and headers, the time to send them and the body, connections at once.
+    max_header_bytes: int = Field(default=16 * 1024, ge=4096, le=1024 * 1024)
+    header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    body_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    max_connections: int = Field(default=100, ge=1, le=10_000)
+    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips);
+    # empty: none, the headers are ignored.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Pages of one FHIR search read before the list is reported as incomplete.
     fhir_max_pages: int = Field(default=10, ge=1, le=100)
+    # CPU time one hook call's checks may take before it answers 503 (service.evaluate).
+    evaluation_timeout_s: float = Field(default=5.0, gt=0, le=60)
     # Pins the clinical clock to a date. For demonstrations and tests only: a pinned clock in
     # production would compute ages and lab recency wrongly, so the service warns when set.
     today: date | None = None
     # Mounts POST /benchmark/floor (bench/): the trivial endpoint workloads are compared with.
     benchmark_floor: bool = False
 
-    @field_validator("fhir_allowed_bases", "cors_origins", mode="before")
+    @field_validator("fhir_allowed_bases", "cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _list_of_strings(value)

@@ -49,7 +49,10 @@ async def receive_feedback(service_id: str, request: Request) -> Response:
     state = request.app.state
     caller = await authenticate(request)
     state.evaluator.service(service_id)  # 404 for an unknown service
-    items = parse_feedback(await read_json(request, state.settings.max_body_bytes))
+    settings = state.settings
+    items = parse_feedback(
+        await read_json(request, settings.max_body_bytes, settings.body_timeout_s)
+    )
     received_at = datetime.now(UTC)
     records = [
         FeedbackRecord.from_item(service_id, item, client=caller.issuer, received_at=received_at)

@@ -20,7 +20,7 @@ async def invoke(service_id: str, request: Request) -> Response:
     evaluator = state.evaluator
     evaluator.service(service_id)  # 404 before reading a body we would not use
     caller = await authenticate(request)  # nor a body from a caller we do not trust
-    body = await read_json(request, state.settings.max_body_bytes)
+    body = await read_json(request, state.settings.max_body_bytes, state.settings.body_timeout_s)
     result = await evaluator.evaluate(service_id, body, caller)
     # Queued for the store, never awaited: a slow or absent database cannot delay the answer.
     state.advice_recorder.record(
