@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from cds_hooks.errors import CdsHooksError, Issue, bad_request, payload_too_large
 
@@ -36,7 +36,8 @@ async def read_json(request: Request, limit: int, timeout_s: float) -> Any:
                 if size > limit:
                     raise payload_too_large(limit)
                 chunks.append(chunk)
-    except TimeoutError:
+    except (TimeoutError, ClientDisconnect):
+        # A client that left gets no answer; the access line shows the 408.
         raise body_too_slow(timeout_s) from None
     raw = b"".join(chunks)
     if not raw.strip():
