@@ -37,6 +37,7 @@ from service.auth import install_authentication
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.clinical.rules import check_catalogue
 from service.evaluate import Evaluator, FetcherFactory
+from service.links import link_signer_for
 from service.prefetch_client import PrefetchClient, fetcher_factory_for
 from service.settings import Settings
 
@@ -114,6 +115,8 @@ def create_app(
         app.state.on_shutdown.append(fetcher_factory.aclose)
     app.state.settings = settings
     app.state.knowledge = knowledge
+    # One signer for the links cards carry and the page that opens them (service.links).
+    app.state.link_signer = link_signer = link_signer_for(settings)
     app.state.evaluator = Evaluator(
         knowledge,
         base_url=settings.public_base_url,
@@ -121,6 +124,7 @@ def create_app(
         fetcher_factory=fetcher_factory,
         max_pages=settings.fhir_max_pages,
         time_budget_s=settings.evaluation_timeout_s,
+        link_signer=link_signer,
     )
     app.state.on_shutdown.append(app.state.evaluator.aclose)
     store.install(app.state)  # app.state.store, app.state.advice_recorder

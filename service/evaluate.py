@@ -33,6 +33,7 @@ from service.caller import Caller
 from service.clinical.assess import assess
 from service.clinical.cards import rule_codes
 from service.clinical.knowledge import Knowledge
+from service.clinical.schedule_codec import LinkSigner
 from service.draft_orders import normalise_draft_orders, references_in
 from service.services import SERVICES, CdsService, prefetch_templates
 
@@ -153,6 +154,7 @@ class Evaluator:
         fetcher_factory: FetcherFactory | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
         time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+        link_signer: LinkSigner | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.base_url = base_url
@@ -160,6 +162,7 @@ class Evaluator:
         self.fetcher_factory = fetcher_factory
         self.max_pages = max_pages
         self.time_budget_s = time_budget_s
+        self.link_signer = link_signer
         self.templates = prefetch_templates(knowledge)
         self._executor: ThreadPoolExecutor | None = None
 
@@ -272,6 +275,7 @@ class Evaluator:
             draft_orders=draft_orders,
             selections=selections,
             patient_view=service.patient_view,
+            link_signer=self.link_signer,
         )
         elapsed = (time.perf_counter() - started) * 1000
         response = CdsResponse(cards=assessment.cards)

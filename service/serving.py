@@ -150,4 +150,10 @@ def refusals(settings: Settings, workers: int) -> list[str]:
             "worker would keep its own JWT replay cache, so a token could be replayed against "
             "another worker; set BACLOFEN_CDS_REDIS_URL or serve with one worker"
         )
+    if not settings.link_keys and (settings.auth_required or workers > 1):
+        problems.append(
+            "BACLOFEN_CDS_LINK_KEYS is not set: the printable schedule links on cards would be "
+            "signed with a key of one process and fail on the others (and after a restart); "
+            "set it to a random secret of 32 characters or more, the same on every replica"
+        )
     return problems

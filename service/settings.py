@@ -10,11 +10,12 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./baclofen-cds.sqlite3"
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+MIN_LINK_KEY_CHARS = 32  # e.g. `openssl rand -base64 32` gives 44
 
 
 class IssuerSettings(BaseModel):
@@ -47,7 +48,10 @@ def _list_of_strings(value: Any) -> Any:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BACLOFEN_CDS_", extra="ignore")
+    # Values are left out of error messages: several are secrets (keys, URLs with passwords).
+    model_config = SettingsConfigDict(
+        env_prefix="BACLOFEN_CDS_", extra="ignore", hide_input_in_errors=True
+    )
 
     # Contract (design/contract.md): these names are fixed.
     database_url: str = DEFAULT_DATABASE_URL
@@ -78,6 +82,9 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips);
     # empty: none, the headers are ignored.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Keys of the printable schedule links' HMAC: the first signs, all verify (rotation).
+    # None: a random key of this process (service.links), refused by serve in production.
+    link_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     # Pages of one FHIR search read before the list is reported as incomplete.
     fhir_max_pages: int = Field(default=10, ge=1, le=100)
     # CPU time one hook call's checks may take before it answers 503 (service.evaluate).
@@ -88,10 +95,20 @@ class Settings(BaseSettings):
     # Mounts POST /benchmark/floor (bench/): the trivial endpoint workloads are compared with.
     benchmark_floor: bool = False
 
-    @field_validator("fhir_allowed_bases", "cors_origins", "forwarded_allow_ips", mode="before")
+    @field_validator(
+        "fhir_allowed_bases", "cors_origins", "forwarded_allow_ips", "link_keys", mode="before"
+    )
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _list_of_strings(value)
+
+    @field_validator("link_keys")
+    @classmethod
+    def _long_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        if any(len(key.get_secret_value()) < MIN_LINK_KEY_CHARS for key in value):
+            # The message must not quote the key.
+            raise ValueError(f"each link key must be at least {MIN_LINK_KEY_CHARS} characters")
+        return value
 
     @field_validator("public_base_url")
     @classmethod

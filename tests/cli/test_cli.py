@@ -120,6 +120,7 @@ def test_serve_warns_when_authentication_is_off(
     # Keeps the root logger as pytest set it up; what is logged is the same.
     monkeypatch.setattr(service.logs, "configure_logging", lambda level: None)
     monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", auth_required)
+    monkeypatch.setenv("BACLOFEN_CDS_LINK_KEYS", "a-random-secret-of-32-characters-or-more")
     with caplog.at_level(logging.WARNING):
         assert main(["serve"]) == 0
     assert served == ["service.asgi:app"]
@@ -166,5 +167,34 @@ def test_serve_refuses_several_workers_with_authentication_and_no_redis(
     monkeypatch.setenv("BACLOFEN_CDS_WORKERS", "2")
     assert run(capsys, "serve")[0] == 2
     monkeypatch.setenv("BACLOFEN_CDS_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("BACLOFEN_CDS_LINK_KEYS", "a-random-secret-of-32-characters-or-more")
     monkeypatch.setattr("service.logs.configure_logging", lambda level: None)
     assert run(capsys, "serve")[0] == 0 and served
+
+
+@pytest.mark.parametrize(
+    ("env", "argv"),
+    [({"BACLOFEN_CDS_AUTH_REQUIRED": "true"}, []), ({}, ["--workers", "2"])],
+    ids=["authentication on", "two workers"],
+)
+def test_serve_refuses_production_without_link_keys(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    argv: list[str],
+) -> None:
+    """A random key per process would make every other worker and replica refuse the links."""
+    import uvicorn
+
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
+    monkeypatch.setattr("service.logs.configure_logging", lambda level: None)
+    monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", "false")
+    monkeypatch.setenv("BACLOFEN_CDS_REDIS_URL", "redis://127.0.0.1:6379/0")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _, err = run(capsys, "serve", *argv)
+    assert code == 2 and not served
+    assert "BACLOFEN_CDS_LINK_KEYS" in err
+    monkeypatch.setenv("BACLOFEN_CDS_LINK_KEYS", "a-random-secret-of-32-characters-or-more")
+    assert run(capsys, "serve", *argv)[0] == 0 and served

@@ -347,6 +347,8 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> Knowledge:
             )
     for line in counselling.patient_instruction:
         _check_sources(manifest, "counselling.yaml", line.sources)
+    for route, warning in counselling.withdrawal_warning:
+        _check_sources(manifest, f"counselling.yaml: withdrawal_warning.{route}", warning.sources)
     for name, drug_class in medications.interacting_classes.items():
         if drug_class.rule not in rules_file.rules:
             raise KnowledgeError(
