@@ -256,6 +256,12 @@ class Evaluator:
             fetcher,
             max_pages=self.max_pages,
         )
+        if outcome.details:
+            # The caller is told only that the data could not be had; operators, what happened.
+            log.warning(
+                "prefetch data not obtained",
+                extra={"hook_instance": request.hookInstance, "details": outcome.details},
+            )
         if "patient" in outcome.unavailable or outcome.values.get("patient") is None:
             reason = outcome.unavailable.get("patient", "the client sent null: no such patient")
             raise precondition_failed(

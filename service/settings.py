@@ -6,6 +6,7 @@ working directory, no Redis, port 8080. Names are part of the contract (design/c
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from datetime import date
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./baclofen-cds.sqlite3"
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 MIN_LINK_KEY_CHARS = 32  # e.g. `openssl rand -base64 32` gives 44
 
@@ -59,6 +61,9 @@ class Settings(BaseSettings):
     trusted_issuers: dict[str, IssuerSettings] = Field(default_factory=dict)
     public_base_url: str = "http://localhost:8080"
     fhir_allowed_bases: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Networks (CIDR) a FHIR server's name may resolve into although they are not public: a
+    # hospital's internal FHIR server. Otherwise only public addresses (service.fhir_network).
+    fhir_allowed_networks: Annotated[list[IpNetwork], NoDecode] = Field(default_factory=list)
     fhir_timeout_s: float = Field(default=3.0, gt=0, le=60)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
@@ -96,7 +101,12 @@ class Settings(BaseSettings):
     benchmark_floor: bool = False
 
     @field_validator(
-        "fhir_allowed_bases", "cors_origins", "forwarded_allow_ips", "link_keys", mode="before"
+        "fhir_allowed_bases",
+        "cors_origins",
+        "forwarded_allow_ips",
+        "link_keys",
+        "fhir_allowed_networks",
+        mode="before",
     )
     @classmethod
     def _split(cls, value: Any) -> Any:
