@@ -82,7 +82,7 @@ def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) 
         resource_type = value["resourceType"]
         if resource_type not in (expected, "OperationOutcome"):
             raise bad_request(
-                f"prefetch.{key} must be a {expected} or an OperationOutcome, not {resource_type}",
+                f"prefetch.{key} must be a {expected} or an OperationOutcome",
                 f"prefetch.{key}.resourceType",
             )
         if resource_type == "Bundle" and "entry" in value and not isinstance(value["entry"], list):
@@ -180,7 +180,7 @@ class Evaluator:
     def service(self, service_id: str) -> CdsService:
         service = SERVICES.get(service_id)
         if service is None:
-            raise not_found(f"no CDS service with id {service_id!r}")
+            raise not_found("no such CDS service (GET /cds-services lists them)")
         return service
 
     def parse(self, service: CdsService, body: Any) -> tuple[HookRequest, Any]:
@@ -191,10 +191,7 @@ class Evaluator:
         except ValidationError as error:
             raise CdsHooksError(400, validation_issues(error.errors())) from None
         if request.hook != service.hook:
-            raise bad_request(
-                f"service {service.id} answers the {service.hook} hook, not {request.hook!r}",
-                "hook",
-            )
+            raise bad_request(f"service {service.id} answers the {service.hook} hook", "hook")
         try:
             context = CONTEXT_MODELS[service.hook].model_validate(request.context)
         except ValidationError as error:
@@ -240,11 +237,12 @@ class Evaluator:
             draft_orders = await budget.run(normalise_draft_orders, context.draftOrders)
             if isinstance(context, OrderSelectContext):
                 selections = list(context.selections)
-                unknown = set(selections) - references_in(draft_orders)
+                present = references_in(draft_orders)
+                unknown = [i for i, selection in enumerate(selections) if selection not in present]
                 if unknown:
                     raise bad_request(
-                        "context.selections names orders that are not in context.draftOrders: "
-                        + ", ".join(sorted(unknown)),
+                        "context.selections names orders that are not in context.draftOrders "
+                        f"(selection {', '.join(map(str, unknown))})",
                         "context.selections",
                     )
 

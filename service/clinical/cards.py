@@ -45,12 +45,18 @@ from service.clinical.schedule_codec import (
 from service.clinical.schedules import ScheduleKind
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+# GitHub-flavoured Markdown (what EHRs and the CDS Hooks sandbox render) turns "www.x",
+# "https://x" and "a@b.org" in plain text into links, which no escape prevents: a zero-width
+# space breaks each pattern without changing what a reader sees.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)")
+_ZERO_WIDTH_SPACE = "\u200b"
 _SUMMARY_LIMIT = 139
 
 
 def escape_markdown(text: str) -> str:
     """Text from the record shown literally: no emphasis, links or raw HTML can sneak in."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    return _AUTOLINK.sub(_ZERO_WIDTH_SPACE, text)
 
 
 @dataclass(frozen=True)

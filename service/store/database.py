@@ -88,7 +88,10 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
         self.dialect = self.url.get_backend_name()
-        self.engine: AsyncEngine = create_async_engine(self.url, **_engine_options(self.url))
+        # hide_parameters: statements' values never appear in exceptions or logs.
+        self.engine: AsyncEngine = create_async_engine(
+            self.url, hide_parameters=True, **_engine_options(self.url)
+        )
         event.listen(self.engine.sync_engine, "handle_error", _connecting_failed)
         if self.dialect == "sqlite":
             _take_over_sqlite_transactions(self.engine)
