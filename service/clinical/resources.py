@@ -47,8 +47,9 @@ class InvalidSuggestionError(ValueError):
 
 
 def validated(resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource without empty values (see ``without_empty``), checked as FHIR R4."""
-    resource = without_empty(resource)
+    """The resource without empty values (see ``without_empty``) and without integers JSON
+    readers cannot hold (see ``exact_integers``), checked as FHIR R4."""
+    resource = exact_integers(without_empty(resource))
     model: Any = {"MedicationRequest": MedicationRequest, "ServiceRequest": ServiceRequest}.get(
         str(resource.get("resourceType"))
     )
@@ -63,6 +64,19 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
 
 # The largest integer every JSON reader holds exactly (an IEEE double's 53-bit mantissa).
 MAX_JSON_INTEGER = 2**53
+
+
+def exact_integers(value: Any) -> Any:
+    """A copy in which integers beyond ``MAX_JSON_INTEGER`` are floats: client data copied
+    into a suggestion (an active order's ``maxDosePerPeriod`` of 2^63, say) must not reach an
+    EHR as an integer it would round or refuse."""
+    if isinstance(value, dict):
+        return {key: exact_integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [exact_integers(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_JSON_INTEGER:
+        return float(value)
+    return value
 
 
 def _number(value: float) -> int | float:
