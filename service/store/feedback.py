@@ -28,7 +28,7 @@ from sqlalchemy import Select, func, select
 
 from cds_hooks.feedback import FeedbackItem
 from service.store.advice import known_cards_among
-from service.store.database import SQLITE_IMMEDIATE, Database
+from service.store.database import Database
 from service.store.inserts import insert_ignoring_conflicts
 from service.store.models import Feedback
 from service.store.scope import ClientScope
@@ -111,28 +111,30 @@ async def store_feedback(
 ) -> StoredFeedback:
     """Store the records and say, for each, what became of it (see ``StoredFeedback``).
 
-    One transaction reads what is known and writes. On SQLite it takes the write lock at its
-    start (``BEGIN IMMEDIATE``): a transaction that reads before it writes could otherwise be
-    refused the lock outright when another writer got there between its read and its write.
+    What is known is read first, outside the writing transaction: the write lock (SQLite's is
+    one for the whole database) is held for the insert alone, and a transaction that reads
+    before it writes could be refused the lock outright on SQLite. The allowance for unknown
+    cards is therefore approximate under concurrency (by at most the items of the calls in
+    flight), which is all a bound on flooding needs.
     """
     if not records:
         return StoredFeedback([], set())
     cards = {record.card_uuid for record in records}
     received_at = records[0].received_at
-    async with database.sessions.begin() as session:
-        await session.connection(execution_options={SQLITE_IMMEDIATE: True})
+    async with database.sessions() as session:
         known = set(await session.scalars(known_cards_among(cards, scope))) | (pending & cards)
         recent: int | None = 0
         if not cards <= known:
             recent = await session.scalar(_unknown_since(scope, received_at - UNKNOWN_WINDOW))
-        chosen = _within_allowance(records, known, MAX_UNKNOWN_PER_DAY - (recent or 0))
-        inserted: set[tuple[object, ...]] = set()
-        if chosen:
-            insert = (
-                insert_ignoring_conflicts(database.dialect, Feedback, ITEM_KEY)
-                .values([asdict(record) for record in chosen.values()])
-                .returning(Feedback.card_uuid, Feedback.outcome, Feedback.outcome_at)
-            )
+    chosen = _within_allowance(records, known, MAX_UNKNOWN_PER_DAY - (recent or 0))
+    inserted: set[tuple[object, ...]] = set()
+    if chosen:
+        insert = (
+            insert_ignoring_conflicts(database.dialect, Feedback, ITEM_KEY)
+            .values([asdict(record) for record in chosen.values()])
+            .returning(Feedback.card_uuid, Feedback.outcome, Feedback.outcome_at)
+        )
+        async with database.sessions.begin() as session:
             inserted = {tuple(row) for row in (await session.execute(insert)).all()}
     statuses = []
     claimed: set[FeedbackKey] = set()
