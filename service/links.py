@@ -27,7 +27,9 @@ EPHEMERAL_KEY_BYTES = 32
 def link_signer_for(settings: Settings) -> LinkSigner:
     if settings.link_keys:
         return LinkSigner([key.get_secret_value().encode() for key in settings.link_keys])
-    log.warning(
+    # INFO, not a warning: serve refuses the configurations where this would break links, and
+    # `baclofen-cds evaluate` would print it on every run.
+    log.info(
         "BACLOFEN_CDS_LINK_KEYS is not set: schedule links are signed with a key of this "
         "process and stop working when it restarts (set it whenever more than one process serves)"
     )

@@ -24,7 +24,7 @@ def test_configured_keys_sign_and_verify_alike_in_every_process() -> None:
 def test_without_keys_a_process_key_is_made_and_the_operator_told(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         first = link_signer_for(make_settings(link_keys=[]))
         second = link_signer_for(make_settings(link_keys=[]))
     assert first.verify("q", first.sign("q"))
