@@ -256,7 +256,10 @@ def scheduled(
 
 
 def stopped(order: BaclofenOrder, patient_id: str) -> dict[str, Any]:
+    """The order, stopped: an update, which must name the order by its id."""
     resource = base_request(order, patient_id)
+    if "id" not in resource:
+        raise InvalidSuggestionError("an order without an id cannot be updated")
     resource["status"] = "stopped"
     return validated(resource)
 
