@@ -131,6 +131,7 @@ class Server:
             "BACLOFEN_CDS_TODAY": TODAY,
             "BACLOFEN_CDS_BENCHMARK_FLOOR": "true",
             "BACLOFEN_CDS_WORKERS": str(workers),
+            "BACLOFEN_CDS_LINK_KEYS": "benchmark-only-link-key-0123456789abcdef",
         }
         if redis_url:
             env["BACLOFEN_CDS_REDIS_URL"] = redis_url

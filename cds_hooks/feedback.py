@@ -18,6 +18,12 @@ from cds_hooks.wire import WireModel
 # One call reports the cards of one hook response; a few hundred is far beyond any real client
 # and keeps a single request from turning into a bulk load.
 MAX_ITEMS_PER_CALL = 500
+# Identifiers and codes as services and EHRs write them (uuids, "patient-tolerates", "J45.9"):
+# short, and starting with a letter or digit, which also keeps a stored code from being read
+# as a formula when the analytics are opened in a spreadsheet ("=HYPERLINK(...)", "@SUM(...)").
+TOKEN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+MAX_TOKEN_CHARS = 64
+MAX_TEXT_CHARS = 256
 
 
 class Outcome(StrEnum):
@@ -30,11 +36,16 @@ class _Received(WireModel):
 
 
 class AcceptedSuggestion(_Received):
-    id: str = Field(min_length=1, max_length=256)
+    id: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, pattern=TOKEN_PATTERN)
 
 
 class OverrideReasonCoding(_Received, Coding):
-    """The clinician's reason: a Coding (``display`` optional here, unlike in the card)."""
+    """The clinician's reason: a Coding (``display`` optional here, unlike in the card), with
+    a code such as the cards offer, and sizes capped: it is stored as sent."""
+
+    code: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, pattern=TOKEN_PATTERN)
+    system: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    display: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
 
 
 class OverrideReason(_Received):
@@ -50,9 +61,9 @@ class OverrideReason(_Received):
 
 
 class FeedbackItem(_Received):
-    card: str = Field(min_length=1, max_length=256)
+    card: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, pattern=TOKEN_PATTERN)
     outcome: Outcome
-    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list, max_length=100)
+    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list, max_length=20)
     overrideReason: OverrideReason | None = None
     outcomeTimestamp: AwareDatetime
 

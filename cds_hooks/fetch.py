@@ -2,9 +2,10 @@
 every answer must pass whichever client fetched it.
 
 A fetcher answers relative queries (rendered prefetch templates) and absolute URLs its server
-gave (next pages). It fails with ``FetchError(reason)``, where the reason is short and safe to
-show a clinician: "timed out after 3 s", "FHIR server answered 401". It never carries a token,
-a URL or patient data.
+gave (next pages). It fails with ``FetchError(reason, detail)``: the reason is what the caller
+is told (``NOT_PROVIDED`` for every failure of a server's connection or answer), the detail
+what happened ("timed out after 3 s", "FHIR server answered 401"), for the log. Neither ever
+carries a token, a URL or patient data.
 """
 
 from __future__ import annotations
@@ -14,13 +15,21 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
 
+# What a caller is told when a fetch or its answer fails, whatever happened: answers that
+# told a refused connection from a timeout, or an HTML page from another patient's Bundle,
+# would make the service a probe of whatever its fetches can reach.
+NOT_PROVIDED = "the FHIR server did not provide it"
+
 
 class FetchError(Exception):
-    """A FHIR query could not be answered; ``reason`` says why, for a clinician."""
+    """A FHIR query could not be answered: ``reason`` is what the caller and the clinician are
+    told, ``detail`` what happened (for the service's log; never a URL, token or patient data).
+    """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, detail: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail or reason
 
 
 class Fetcher(Protocol):
@@ -86,20 +95,24 @@ def check_answer(answer: Mapping[str, Any], expected: Expected) -> None:
     """
     found = answer.get("resourceType")
     if found != expected.resource_type:
-        raise FetchError(
+        raise _unusable(
             f"the FHIR server answered with {_a(found)} instead of {_a(expected.resource_type)}"
         )
     if expected.resource_id is not None and answer.get("id") != expected.resource_id:
-        raise FetchError(f"the FHIR server answered with another {found} than the one asked for")
+        raise _unusable(f"the FHIR server answered with another {found} than the one asked for")
     if found != "Bundle":
         return
     entries = answer.get("entry", [])
     if not isinstance(entries, list):
-        raise FetchError("the FHIR server answered with a malformed Bundle")
+        raise _unusable("the FHIR server answered with a malformed Bundle")
     if expected.patient_id is not None and any(
         _of_another_patient(entry, expected.patient_id) for entry in entries
     ):
-        raise FetchError("the FHIR server answered with another patient's data")
+        raise _unusable("the FHIR server answered with another patient's data")
+
+
+def _unusable(detail: str) -> FetchError:
+    return FetchError(NOT_PROVIDED, detail)
 
 
 def _of_another_patient(entry: Any, patient_id: str) -> bool:

@@ -132,11 +132,15 @@ def bearer_token(authorization: str | None) -> str:
 
 
 def same_url(left: str, right: str) -> bool:
-    """URLs equal up to the case of scheme and host, a default port and a trailing slash."""
+    """URLs equal up to the case of scheme and host, a default port and a trailing slash.
+
+    User information and fragments are compared too: ``https://x@cds.example.org/...`` or
+    ``...#x`` is another string, and no EHR is configured with one.
+    """
     return _normal_url(left) == _normal_url(right)
 
 
-def _normal_url(url: str) -> tuple[str, str, int | None, str, str]:
+def _normal_url(url: str) -> tuple[object, ...]:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -145,7 +149,9 @@ def _normal_url(url: str) -> tuple[str, str, int | None, str, str]:
     scheme = parts.scheme.lower()
     if (scheme, port) in (("https", 443), ("http", 80)):
         port = None
-    return (scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/"), parts.query)
+    host = (parts.hostname or "").lower()
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else None
+    return (scheme, userinfo, host, port, parts.path.rstrip("/"), parts.query, parts.fragment)
 
 
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")

@@ -30,8 +30,9 @@ async def read_all_pages(
     expected: Expected,
     *,
     max_pages: int,
-) -> tuple[dict[str, Any], int, str | None]:
-    """The searchset with the entries of all its pages, the pages fetched, and why it is partial.
+) -> tuple[dict[str, Any], int, str | None, str | None]:
+    """The searchset with the entries of all its pages, the pages fetched, why it is partial,
+    and what happened when a page's fetch failed (``FetchError.detail``, for the log).
 
     Every page must be what ``expected`` says, as the first was.
 
@@ -42,6 +43,7 @@ async def read_all_pages(
     read, fetched = 1, 0
     link = next_link(first)
     reason: str | None = None
+    detail: str | None = None
     while link is not None:
         if fetcher is None:
             reason = "only the first page was sent, and there is no FHIR server to read the rest"
@@ -54,10 +56,11 @@ async def read_all_pages(
             check_answer(page, expected)
         except FetchError as error:
             reason = f"only {read} page{'s' if read > 1 else ''} could be read: {error.reason}"
+            detail = f"page {read + 1}: {error.detail}"
             break
         entries.extend(page.get("entry") or [])
         read, fetched = read + 1, fetched + 1
         link = next_link(page)
     merged = {name: value for name, value in first.items() if name != "link"}
     merged["entry"] = entries
-    return merged, fetched, reason
+    return merged, fetched, reason, detail

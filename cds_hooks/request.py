@@ -16,7 +16,8 @@ from pydantic import ConfigDict, Field, field_validator
 from cds_hooks.wire import WireModel
 
 # "Type/id" as the hook library defines userId and selections (invariant ord-1).
-_REFERENCE = re.compile(r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,256}$")
+# Matched whole (fullmatch): "$" would also accept a trailing newline.
+_REFERENCE = re.compile(r"[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,256}")
 
 
 class _Received(WireModel):
@@ -85,9 +86,10 @@ class OrderSelectContext(_Context):
     @field_validator("selections")
     @classmethod
     def _selections_are_references(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not _REFERENCE.match(item):
-                raise ValueError(f"selection {item!r} is not a reference such as Type/id")
+        for index, item in enumerate(value):
+            if not _REFERENCE.fullmatch(item):
+                # The value is not quoted back: answers never echo what the caller sent.
+                raise ValueError(f"selection {index} is not a reference such as Type/id")
         return value
 
 

@@ -50,6 +50,8 @@ class PrefetchOutcome:
     values: dict[str, Any] = field(default_factory=dict)  # key -> JSON, or None (no data)
     unavailable: dict[str, str] = field(default_factory=dict)  # key -> reason
     fetched: list[str] = field(default_factory=list)  # keys read (in part) from the server
+    # key -> what happened, where a fetch failed (FetchError.detail): for the log only.
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +60,7 @@ class _Key:
     has_value: bool = False
     reason: str | None = None
     fetched: bool = False
+    detail: str | None = None
 
 
 def is_operation_outcome(value: Any) -> bool:
@@ -93,7 +96,7 @@ async def resolve_prefetch(
             answer = await fetcher.fetch(query)
             check_answer(answer, expected)
         except FetchError as error:
-            return _Key(reason=error.reason)
+            return _Key(reason=error.reason, detail=error.detail)
         result = await _complete(answer, fetcher, expected, max_pages)
         result.fetched = True
         return result
@@ -108,6 +111,8 @@ async def resolve_prefetch(
             outcome.unavailable[key] = result.reason
         if result.fetched:
             outcome.fetched.append(key)
+        if result.detail is not None:
+            outcome.details[key] = result.detail
     return outcome
 
 
@@ -124,7 +129,9 @@ async def _complete(
         or next_link(value) is None
     ):
         return _Key(value=value, has_value=True)
-    merged, pages_fetched, reason = await read_all_pages(
+    merged, pages_fetched, reason, detail = await read_all_pages(
         value, fetcher, expected, max_pages=max_pages
     )
-    return _Key(value=merged, has_value=True, reason=reason, fetched=pages_fetched > 0)
+    return _Key(
+        value=merged, has_value=True, reason=reason, fetched=pages_fetched > 0, detail=detail
+    )

@@ -31,12 +31,13 @@ from service.api import (
 )
 from service.api import openapi as openapi_document
 from service.api.access import AccessMiddleware
-from service.api.middleware import SecurityHeadersMiddleware
+from service.api.middleware import SecurityHeadersMiddleware, TrailingSlashMiddleware
 from service.api.responses import error_response, internal_error_response
 from service.auth import install_authentication
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.clinical.rules import check_catalogue
 from service.evaluate import Evaluator, FetcherFactory
+from service.links import link_signer_for
 from service.prefetch_client import PrefetchClient, fetcher_factory_for
 from service.settings import Settings
 
@@ -97,6 +98,8 @@ def create_app(
         description="CDS Hooks 2.0 decision support for baclofen orders.",
         docs_url=None,
         redoc_url=None,
+        # Its Location would quote the caller's Host header (TrailingSlashMiddleware instead).
+        redirect_slashes=False,
         # FastAPI's own OpenTelemetry export is off, whatever the environment says: its logs
         # carry exception messages, which may quote patient data, and its spans would record
         # URLs with patient ids. The service's metrics and logs are its own (service.metrics,
@@ -114,13 +117,18 @@ def create_app(
         app.state.on_shutdown.append(fetcher_factory.aclose)
     app.state.settings = settings
     app.state.knowledge = knowledge
+    # One signer for the links cards carry and the page that opens them (service.links).
+    app.state.link_signer = link_signer = link_signer_for(settings)
     app.state.evaluator = Evaluator(
         knowledge,
         base_url=settings.public_base_url,
         clock=clock,
         fetcher_factory=fetcher_factory,
         max_pages=settings.fhir_max_pages,
+        time_budget_s=settings.evaluation_timeout_s,
+        link_signer=link_signer,
     )
+    app.state.on_shutdown.append(app.state.evaluator.aclose)
     store.install(app.state)  # app.state.store, app.state.advice_recorder
 
     install_authentication(app, settings)
@@ -174,6 +182,8 @@ def create_app(
         )
     # Added after CORS, so outside it: CORS preflight answers get the security headers too.
     app.add_middleware(SecurityHeadersMiddleware)
-    # Outermost: the access line and request metrics see every answer and its whole duration.
+    # Outside it: the access line and request metrics see every answer and its whole duration.
     app.add_middleware(AccessMiddleware)
+    # Outermost: routes see paths without a trailing slash (never a redirect: see there).
+    app.add_middleware(TrailingSlashMiddleware)
     return app

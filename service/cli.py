@@ -16,7 +16,12 @@ from typing import Any
 
 from cds_hooks.errors import CdsHooksError
 from service.caller import Caller
-from service.serving import GRACEFUL_SHUTDOWN_S, worker_metrics_directory
+from service.serving import (
+    GRACEFUL_SHUTDOWN_S,
+    refusals,
+    uvicorn_limits,
+    worker_metrics_directory,
+)
 from service.settings import Settings
 from service.store_cli import add_commands as add_store_commands
 
@@ -36,6 +41,11 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
+    problems = refusals(settings, workers)
+    for problem in problems:
+        print(f"baclofen-cds: refusing to start: {problem}", file=sys.stderr)
+    if problems:
+        return 2
     configure_logging(settings.log_level)
     if not settings.auth_required:
         import logging
@@ -55,8 +65,8 @@ def _serve(args: argparse.Namespace) -> int:
             # In-flight calls get this long to finish after SIGTERM (orchestrators wait 30 s
             # before SIGKILL by default); then the advice recorder drains (service.store).
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-            proxy_headers=True,
             server_header=False,
+            **uvicorn_limits(settings),
         )
     return 0
 
@@ -115,7 +125,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             evaluator: Evaluator = app.state.evaluator
             return await evaluator.evaluate(service_id, request, caller)
         finally:
-            await fetching.aclose()  # no lifespan here: close the pooled FHIR client ourselves
+            # No lifespan here: close the pooled FHIR client and the evaluation threads.
+            await fetching.aclose()
+            await app.state.evaluator.aclose()
 
     try:
         result = asyncio.run(evaluate())

@@ -73,7 +73,7 @@ def normalise_draft_orders(value: Any, field: str = "context.draftOrders") -> di
         except (KeyError, ValueError, AttributeError, ImportError):
             issues.append(
                 Issue(
-                    f"{where}: unknown FHIR resource type {resource_type!r}",
+                    f"{where}: unknown FHIR resource type",
                     expression=(f"{where}.resourceType",),
                 )
             )
@@ -85,8 +85,9 @@ def normalise_draft_orders(value: Any, field: str = "context.draftOrders") -> di
                 location = _path(where, tuple(detail.get("loc", ())))
                 message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
                 issues.append(Issue(f"{location}: {message}", expression=(location,)))
-        except (ValueError, TypeError) as error:
-            issues.append(Issue(f"{where}: {str(error)[:200]}", expression=(where,)))
+        except (ValueError, TypeError):
+            # The library's message may quote the value; the place is what the caller needs.
+            issues.append(Issue(f"{where}: not a valid FHIR R4 resource", expression=(where,)))
     if issues:
         raise CdsHooksError(400, issues[:20])
     return bundle

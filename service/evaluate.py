@@ -6,17 +6,21 @@ Every refusal is a ``CdsHooksError`` carrying the OperationOutcome that explains
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from cds_hooks.errors import (
     CdsHooksError,
+    Issue,
     bad_request,
     not_found,
     precondition_failed,
@@ -29,10 +33,19 @@ from service.caller import Caller
 from service.clinical.assess import assess
 from service.clinical.cards import rule_codes
 from service.clinical.knowledge import Knowledge
+from service.clinical.schedule_codec import LinkSigner
 from service.draft_orders import normalise_draft_orders, references_in
 from service.services import SERVICES, CdsService, prefetch_templates
 
 log = logging.getLogger("baclofen_cds.evaluate")
+
+_Result = TypeVar("_Result")
+
+DEFAULT_TIME_BUDGET_S = 5.0
+# Threads the CPU-bound work runs on. The GIL lets one run at a time; several keep one slow
+# evaluation from holding up the others, and the event loop (health probes, other calls,
+# FHIR fetches) keeps its turn however long an evaluation takes.
+EVALUATION_THREADS = 4
 
 # What each prefetch key must hold when it holds anything.
 _EXPECTED_TYPES = {
@@ -69,7 +82,7 @@ def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) 
         resource_type = value["resourceType"]
         if resource_type not in (expected, "OperationOutcome"):
             raise bad_request(
-                f"prefetch.{key} must be a {expected} or an OperationOutcome, not {resource_type}",
+                f"prefetch.{key} must be a {expected} or an OperationOutcome",
                 f"prefetch.{key}.resourceType",
             )
         if resource_type == "Bundle" and "entry" in value and not isinstance(value["entry"], list):
@@ -86,6 +99,51 @@ def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) 
         )
 
 
+class OutOfTime(CdsHooksError):
+    """503: the checks did not finish in time. The EHR gets an answer it can show or log
+    instead of a connection that hangs until it gives up; nothing was checked."""
+
+    def __init__(self, budget_s: float) -> None:
+        super().__init__(
+            503,
+            [
+                Issue(
+                    f"the baclofen checks did not finish within {budget_s:g} s: this order was "
+                    "not checked",
+                    code="timeout",
+                )
+            ],
+        )
+
+
+class TimeBudget:
+    """The CPU time one hook call may take, across its steps, off the event loop.
+
+    Each step runs on a worker thread and is awaited until the budget is spent; a step still
+    running then is abandoned (its result discarded) and the call answers ``out_of_time``.
+    Patterns and inputs are bounded so that a step always ends; the budget makes sure that a
+    defect or an input nobody foresaw costs one 503, not a stalled service.
+    """
+
+    def __init__(self, seconds: float, executor: ThreadPoolExecutor) -> None:
+        self.seconds = seconds
+        self.executor = executor
+        self.used_s = 0.0
+
+    async def run(self, function: Callable[..., _Result], *args: Any, **kwargs: Any) -> _Result:
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()  # the request id rides along into the log
+        started = time.perf_counter()
+        future = loop.run_in_executor(self.executor, lambda: context.run(function, *args, **kwargs))
+        try:
+            async with asyncio.timeout(max(0.0, self.seconds - self.used_s)):
+                return await future
+        except TimeoutError:
+            raise OutOfTime(self.seconds) from None
+        finally:
+            self.used_s += time.perf_counter() - started
+
+
 class Evaluator:
     def __init__(
         self,
@@ -95,18 +153,34 @@ class Evaluator:
         clock: Callable[[], date],
         fetcher_factory: FetcherFactory | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
+        time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+        link_signer: LinkSigner | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.base_url = base_url
         self.clock = clock
         self.fetcher_factory = fetcher_factory
         self.max_pages = max_pages
+        self.time_budget_s = time_budget_s
+        self.link_signer = link_signer
         self.templates = prefetch_templates(knowledge)
+        self._executor: ThreadPoolExecutor | None = None
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(EVALUATION_THREADS, thread_name_prefix="evaluate")
+        return self._executor
+
+    async def aclose(self) -> None:
+        """Stop the evaluation threads (queued work is dropped; running work is not awaited)."""
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def service(self, service_id: str) -> CdsService:
         service = SERVICES.get(service_id)
         if service is None:
-            raise not_found(f"no CDS service with id {service_id!r}")
+            raise not_found("no such CDS service (GET /cds-services lists them)")
         return service
 
     def parse(self, service: CdsService, body: Any) -> tuple[HookRequest, Any]:
@@ -117,10 +191,7 @@ class Evaluator:
         except ValidationError as error:
             raise CdsHooksError(400, validation_issues(error.errors())) from None
         if request.hook != service.hook:
-            raise bad_request(
-                f"service {service.id} answers the {service.hook} hook, not {request.hook!r}",
-                "hook",
-            )
+            raise bad_request(f"service {service.id} answers the {service.hook} hook", "hook")
         try:
             context = CONTEXT_MODELS[service.hook].model_validate(request.context)
         except ValidationError as error:
@@ -137,18 +208,41 @@ class Evaluator:
         caller = caller or Caller.unauthenticated([])
         service = self.service(service_id)
         request, context = self.parse(service, body)
+        budget = TimeBudget(self.time_budget_s, self._threads())
+        try:
+            return await self._evaluate(service, request, context, caller, budget)
+        except OutOfTime:
+            log.error(
+                "evaluation out of time",
+                extra={
+                    "hook_instance": request.hookInstance,
+                    "service": service.id,
+                    "budget_s": self.time_budget_s,
+                },
+            )
+            raise
+
+    async def _evaluate(
+        self,
+        service: CdsService,
+        request: HookRequest,
+        context: Any,
+        caller: Caller,
+        budget: TimeBudget,
+    ) -> EvaluationResult:
 
         draft_orders = None
         selections = None
         if not service.patient_view:
-            draft_orders = normalise_draft_orders(context.draftOrders)
+            draft_orders = await budget.run(normalise_draft_orders, context.draftOrders)
             if isinstance(context, OrderSelectContext):
                 selections = list(context.selections)
-                unknown = set(selections) - references_in(draft_orders)
+                present = references_in(draft_orders)
+                unknown = [i for i, selection in enumerate(selections) if selection not in present]
                 if unknown:
                     raise bad_request(
-                        "context.selections names orders that are not in context.draftOrders: "
-                        + ", ".join(sorted(unknown)),
+                        "context.selections names orders that are not in context.draftOrders "
+                        f"(selection {', '.join(map(str, unknown))})",
                         "context.selections",
                     )
 
@@ -160,6 +254,12 @@ class Evaluator:
             fetcher,
             max_pages=self.max_pages,
         )
+        if outcome.details:
+            # The caller is told only that the data could not be had; operators, what happened.
+            log.warning(
+                "prefetch data not obtained",
+                extra={"hook_instance": request.hookInstance, "details": outcome.details},
+            )
         if "patient" in outcome.unavailable or outcome.values.get("patient") is None:
             reason = outcome.unavailable.get("patient", "the client sent null: no such patient")
             raise precondition_failed(
@@ -168,7 +268,8 @@ class Evaluator:
             )
 
         started = time.perf_counter()
-        assessment = assess(
+        assessment = await budget.run(
+            assess,
             knowledge=self.knowledge,
             today=self.clock(),
             patient_id=context.patientId,
@@ -178,6 +279,7 @@ class Evaluator:
             draft_orders=draft_orders,
             selections=selections,
             patient_view=service.patient_view,
+            link_signer=self.link_signer,
         )
         elapsed = (time.perf_counter() - started) * 1000
         response = CdsResponse(cards=assessment.cards)

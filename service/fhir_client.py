@@ -4,8 +4,9 @@ A fetcher reads JSON from one FHIR base with the caller's bearer token, within t
 total time budget (``BACLOFEN_CDS_FHIR_TIMEOUT_S``), which covers every key, page, retry and
 redirect of the call. GETs are retried once, after a short random pause, on connection errors
 and 502/503/504. Redirects are followed only to URLs under the same base, so the token never
-travels elsewhere. Failures become ``FetchError`` reasons a clinician can read; URLs, tokens
-and response bodies never appear in them or in logs.
+travels elsewhere, and every connection only to an address the policy permits
+(``service.fhir_network``). A failure tells the caller only that the data could not be had;
+what happened is logged. URLs, tokens and response bodies never appear in either.
 
 Every read is counted in ``baclofen_cds_fhir_fetches_total`` by resource type and outcome, and
 timed in ``baclofen_cds_fhir_fetch_seconds``.
@@ -26,8 +27,15 @@ from urllib.parse import urljoin
 import httpx
 import orjson
 
-from cds_hooks.fetch import FetchError
+from cds_hooks.fetch import NOT_PROVIDED, FetchError
 from service import __version__
+from service.fhir_network import (
+    AddressNotAllowed,
+    AddressPolicy,
+    GuardedTransport,
+    Resolver,
+    system_resolve,
+)
 from service.fhir_servers import FhirBase, NotPermittedError
 from service.metrics import FHIR_FETCH_SECONDS, FHIR_FETCHES
 
@@ -49,10 +57,12 @@ _STATUSES_NAMED = frozenset({401, 403, 404, 429})
 
 
 class FhirFetchError(FetchError):
-    """A ``FetchError`` that also names its kind in a word fit for a metric label."""
+    """A ``FetchError`` telling the caller only ``NOT_PROVIDED`` (so that answers cannot tell
+    open, closed, filtered and non-HTTP ports apart: a port scanner through the service), with
+    what happened in ``detail`` and its kind in ``outcome`` (a word fit for a metric label)."""
 
-    def __init__(self, reason: str, outcome: str) -> None:
-        super().__init__(reason)
+    def __init__(self, detail: str, outcome: str) -> None:
+        super().__init__(NOT_PROVIDED, detail)
         self.outcome = outcome
 
 
@@ -80,9 +90,18 @@ class FhirClient:
     on first use, for the command line, which owns no lifespan; whoever uses it closes it.
     """
 
-    def __init__(self, timeout_s: float, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        timeout_s: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        policy: AddressPolicy | None = None,
+        resolve: Resolver = system_resolve,
+    ):
         self.timeout_s = timeout_s
         self._transport = transport
+        self._policy = policy or AddressPolicy()
+        self._resolve = resolve
         self._http: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
@@ -95,12 +114,18 @@ class FhirClient:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
+            limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+            # Every connection goes through the address policy (service.fhir_network).
+            transport = self._transport or GuardedTransport(
+                self._policy, limits=limits, resolve=self._resolve
+            )
             self._http = httpx.AsyncClient(
-                transport=self._transport,
+                transport=transport,
                 timeout=httpx.Timeout(self.timeout_s),
                 follow_redirects=False,  # followed by hand, only under the same base
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+                limits=limits,
                 headers={"User-Agent": f"baclofen-cds/{__version__}"},
+                trust_env=False,  # no proxy from the environment: see service.fhir_network
             )
         return self._http
 
@@ -145,7 +170,7 @@ class FhirFetcher:
             outcome = error.outcome if isinstance(error, FhirFetchError) else "invalid-answer"
             log.warning(
                 "FHIR fetch failed",
-                extra={"reason": error.reason, "outcome": outcome, "fhir_host": self._base.host},
+                extra={"reason": error.detail, "outcome": outcome, "fhir_host": self._base.host},
             )
             raise
         finally:
@@ -173,6 +198,9 @@ class FhirFetcher:
             try:
                 status, body = await self._get(url)
             except _RETRYABLE as error:
+                refused = _cause(error, AddressNotAllowed)
+                if refused is not None:  # not a failure that a second attempt could mend
+                    raise FhirFetchError(str(refused), "not-permitted") from None
                 failure = FhirFetchError(_transport_reason(error), "connection")
                 continue
             except httpx.TimeoutException:
@@ -229,6 +257,16 @@ def _json_object(body: bytes) -> dict[str, Any]:
             "the FHIR server answered with something that is not FHIR JSON", "invalid-answer"
         )
     return value
+
+
+def _cause(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of ``kind`` in the chain of ``error`` (httpx wraps httpcore's)."""
+    cause: BaseException | None = error
+    for _ in range(16):  # exception chains are short; the bound guards against a cycle
+        if cause is None or isinstance(cause, kind):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _transport_reason(error: BaseException) -> str:

@@ -7,21 +7,37 @@ base URL configured for the caller (the JWT issuer's ``fhir_servers``, or
 ``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` with authentication off; any, when that list is empty), and
 every URL fetched, next pages and redirects included, must lie under that ``fhirServer``.
 
+With authentication off and no allow-list (local development), only loopback servers may be
+contacted: an open service must not fetch from any host on the caller's word, token in hand.
+
 "Under" means same scheme, host and port, and a path equal to the base's or continuing it
-after a ``/``. URLs with user information, ``.``/``..`` segments (also percent-encoded),
-backslashes or whitespace are refused rather than normalised: whatever a server would make of
-them, they are not needed by an honest client. ``https`` is required except on loopback.
+after a ``/``. Only plain path segments are accepted: unreserved characters, the sub-delimiters
+other than ``;`` (``..;`` is a dot segment to some servers), ``:``, ``@`` and single percent
+escapes that decode to none of ``%``, ``/``, a backslash, ``;`` or a control character. URLs
+with user information, ``.``/``..`` segments (also percent-encoded, or encoded twice),
+backslashes or whitespace are refused rather than normalised: whatever a server would make
+of them, they are not needed by an honest client. ``https`` is required except on loopback.
+Which addresses a host name may resolve to is checked when connecting
+(``service.fhir_network``).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 NOT_ALLOWED = "fhirServer is not allowed for this caller"
+LOOPBACK_ONLY = (
+    "fhirServer is not allowed: with authentication off and no "
+    "BACLOFEN_CDS_FHIR_ALLOWED_BASES, only loopback FHIR servers are contacted"
+)
+# A plain path segment: unreserved characters, sub-delimiters but ";", ":", "@", escapes.
+_SEGMENT = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,=:@]|%[0-9A-Fa-f]{2}){0,1024}")
+_NEVER_ENCODED = frozenset("%/\\;")
 
 
 class NotPermittedError(ValueError):
@@ -94,7 +110,13 @@ def _split(text: str) -> tuple[str, str, int, str, str, str]:
     segments = parts.path.split("/")[1:]
     for index, segment in enumerate(segments):
         decoded = unquote(segment)
-        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+        if (
+            not _SEGMENT.fullmatch(segment)
+            or not _NEVER_ENCODED.isdisjoint(decoded)
+            or not decoded.isprintable()
+        ):
+            raise NotPermittedError("must have plain path segments (no ';', no double encoding)")
+        if decoded in (".", ".."):
             raise NotPermittedError("must not contain '.' or '..' segments or encoded slashes")
         if segment == "" and index != len(segments) - 1:
             raise NotPermittedError("must not contain empty path segments")
@@ -102,16 +124,18 @@ def _split(text: str) -> tuple[str, str, int, str, str, str]:
 
 
 def permitted_base(
-    fhir_server: str, allowed_bases: Sequence[str], *, any_server: bool = False
+    fhir_server: str, allowed_bases: Sequence[str], *, loopback_only: bool = False
 ) -> FhirBase:
-    """``fhirServer`` as a base if it lies under one of ``allowed_bases`` (or ``any_server``);
-    ``NotPermittedError`` if not."""
+    """``fhirServer`` as a base if it lies under one of ``allowed_bases`` (or, with
+    ``loopback_only``, if it is on loopback); ``NotPermittedError`` if not."""
     try:
         base = FhirBase.parse(fhir_server)
     except NotPermittedError as error:
         raise NotPermittedError(f"fhirServer {error}") from None
-    if any_server:
-        return base
+    if loopback_only:
+        if is_loopback(base.host):
+            return base
+        raise NotPermittedError(LOOPBACK_ONLY)
     for allowed in allowed_bases:
         try:
             if FhirBase.parse(allowed).contains(base.url):

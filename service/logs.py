@@ -22,6 +22,8 @@ _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | _LEFT_OUT
 # request causes (a JWT refusal, a failed FHIR fetch) can be joined to its access line.
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
+QUIET_LIBRARIES = ("sqlalchemy", "aiosqlite", "asyncpg", "alembic", "httpcore", "hpack")
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -55,3 +57,7 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
     # httpx logs every request URL at INFO; FHIR URLs carry patient ids. Its warnings stay.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The database layers log statements with their parameters (SQLAlchemy at INFO, the
+    # drivers at DEBUG): what the service logs is its own choice, at every level.
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -21,6 +21,7 @@ from cds_hooks.fetch import Fetcher, RefusingFetcher
 from cds_hooks.request import HookRequest
 from service.caller import Caller
 from service.fhir_client import FhirClient
+from service.fhir_network import AddressPolicy
 from service.fhir_servers import NotPermittedError, check_allowed_bases, permitted_base
 from service.settings import Settings
 
@@ -44,7 +45,7 @@ class PrefetchClient:
             return None
         try:
             base = permitted_base(
-                request.fhirServer, caller.fhir_servers, any_server=caller.any_fhir_server
+                request.fhirServer, caller.fhir_servers, loopback_only=caller.loopback_fhir_servers
             )
         except NotPermittedError as error:
             # The EHR's configuration or an attack: either way operators need to see it.
@@ -63,4 +64,5 @@ def fetcher_factory_for(
         check_allowed_bases(
             trusted.fhir_servers, f"BACLOFEN_CDS_TRUSTED_ISSUERS[{issuer!r}].fhir_servers"
         )
-    return PrefetchClient(FhirClient(settings.fhir_timeout_s, transport=transport))
+    policy = AddressPolicy(settings.fhir_allowed_networks)
+    return PrefetchClient(FhirClient(settings.fhir_timeout_s, transport=transport, policy=policy))

@@ -53,6 +53,16 @@ def _reasons_cell(row: RuleStats) -> str:
     return "; ".join(f"{reason.code}={reason.count}" for reason in row.top_override_reasons)
 
 
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection"). Stored codes
+# cannot start so (cds_hooks.feedback), but rows written before that check may.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell as text, never a formula: a leading formula character is quoted away."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def as_csv(rows: Sequence[RuleStats]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -60,13 +70,13 @@ def as_csv(rows: Sequence[RuleStats]) -> str:
     for row in rows:
         writer.writerow(
             [
-                row.service,
-                row.rule,
+                spreadsheet_safe(row.service),
+                spreadsheet_safe(row.rule),
                 row.issued,
                 row.accepted,
                 row.overridden,
                 f"{rate(row):.4f}",
-                _reasons_cell(row),
+                spreadsheet_safe(_reasons_cell(row)),
             ]
         )
     return out.getvalue()

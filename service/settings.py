@@ -7,15 +7,18 @@ README's configuration table).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./baclofen-cds.sqlite3"
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+MIN_LINK_KEY_CHARS = 32  # e.g. `openssl rand -base64 32` gives 44
 
 
 class IssuerSettings(BaseModel):
@@ -48,7 +51,10 @@ def _list_of_strings(value: Any) -> Any:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BACLOFEN_CDS_", extra="ignore")
+    # Values are left out of error messages: several are secrets (keys, URLs with passwords).
+    model_config = SettingsConfigDict(
+        env_prefix="BACLOFEN_CDS_", extra="ignore", hide_input_in_errors=True
+    )
 
     # The external contract: these names are fixed.
     database_url: str = DEFAULT_DATABASE_URL
@@ -56,6 +62,9 @@ class Settings(BaseSettings):
     trusted_issuers: dict[str, IssuerSettings] = Field(default_factory=dict)
     public_base_url: str = "http://localhost:8080"
     fhir_allowed_bases: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Networks (CIDR) a FHIR server's name may resolve into although they are not public: a
+    # hospital's internal FHIR server. Otherwise only public addresses (service.fhir_network).
+    fhir_allowed_networks: Annotated[list[IpNetwork], NoDecode] = Field(default_factory=list)
     fhir_timeout_s: float = Field(default=3.0, gt=0, le=60)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
@@ -70,18 +79,47 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    # What a client may hold of the server before it is authenticated (service.serving):
+    # the request line and headers, the time to send them and the body, connections at once.
+    max_header_bytes: int = Field(default=16 * 1024, ge=4096, le=1024 * 1024)
+    header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    body_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    max_connections: int = Field(default=100, ge=1, le=10_000)
+    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips);
+    # empty: none, the headers are ignored.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Keys of the printable schedule links' HMAC: the first signs, all verify (rotation).
+    # None: a random key of this process (service.links), refused by serve in production.
+    link_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     # Pages of one FHIR search read before the list is reported as incomplete.
     fhir_max_pages: int = Field(default=10, ge=1, le=100)
+    # CPU time one hook call's checks may take before it answers 503 (service.evaluate).
+    evaluation_timeout_s: float = Field(default=5.0, gt=0, le=60)
     # Pins the clinical clock to a date. For demonstrations and tests only: a pinned clock in
     # production would compute ages and lab recency wrongly, so the service warns when set.
     today: date | None = None
     # Mounts POST /benchmark/floor (bench/): the trivial endpoint workloads are compared with.
     benchmark_floor: bool = False
 
-    @field_validator("fhir_allowed_bases", "cors_origins", mode="before")
+    @field_validator(
+        "fhir_allowed_bases",
+        "cors_origins",
+        "forwarded_allow_ips",
+        "link_keys",
+        "fhir_allowed_networks",
+        mode="before",
+    )
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _list_of_strings(value)
+
+    @field_validator("link_keys")
+    @classmethod
+    def _long_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        if any(len(key.get_secret_value()) < MIN_LINK_KEY_CHARS for key in value):
+            # The message must not quote the key.
+            raise ValueError(f"each link key must be at least {MIN_LINK_KEY_CHARS} characters")
+        return value
 
     @field_validator("public_base_url")
     @classmethod

@@ -1,7 +1,8 @@
 """``baclofen-cds migrate`` and ``baclofen-cds report``: the store from the command line.
 
 ``report`` prints the rows of ``GET /analytics/rules``, from the same query and the same
-rendering code. It only reads: a database whose schema is not current is refused with a hint
+rendering code: every EHR's cards, or one EHR's (``--issuer``, ``--tenant``), as that EHR reads
+them through the API. It only reads: a database whose schema is not current is refused with a hint
 to run ``migrate``, not migrated behind the operator's back.
 """
 
@@ -18,6 +19,7 @@ from service.settings import Settings
 from service.store.analytics import Window, WindowError, rule_stats, unmatched_feedback
 from service.store.database import Database, StoreUnavailable, unavailability_as_error
 from service.store.migrate import current_revision, head_revision, upgrade
+from service.store.scope import ClientScope
 
 
 def add_commands(commands: Any) -> None:
@@ -31,6 +33,10 @@ def add_commands(commands: Any) -> None:
     report.add_argument("--since", help="cards issued from (ISO 8601 date or date-time; UTC)")
     report.add_argument("--until", help="cards issued before (ISO 8601 date or date-time; UTC)")
     report.add_argument("--format", choices=reporting.FORMATS, default="table")
+    report.add_argument(
+        "--issuer", help="only the cards issued to this EHR (its JWT iss; default: every card)"
+    )
+    report.add_argument("--tenant", help="with --issuer: only that tenant's cards")
     report.set_defaults(run=_report)
 
 
@@ -67,10 +73,16 @@ def _report(args: argparse.Namespace) -> int:
         window = Window.parse(args.since, args.until)
     except WindowError as error:
         return _fail(str(error), status=2)
-    return asyncio.run(_print_report(Database(Settings().database_url), window, args.format))
+    if args.tenant and not args.issuer:
+        return _fail("--tenant needs --issuer", status=2)
+    scope = ClientScope(args.issuer, args.tenant) if args.issuer else None
+    database = Database(Settings().database_url)
+    return asyncio.run(_print_report(database, window, args.format, scope))
 
 
-async def _print_report(database: Database, window: Window, output: str) -> int:
+async def _print_report(
+    database: Database, window: Window, output: str, scope: ClientScope | None = None
+) -> int:
     try:
         async with unavailability_as_error():
             if await current_revision(database) != head_revision():
@@ -78,7 +90,7 @@ async def _print_report(database: Database, window: Window, output: str) -> int:
                     f"the store at {database.describe()} is not migrated: "
                     "run `baclofen-cds migrate` first"
                 )
-            rows = await rule_stats(database, window)
+            rows = await rule_stats(database, window, scope)
             unmatched = await unmatched_feedback(database, window)
     except StoreUnavailable as error:
         return _fail(f"the store at {database.describe()} is unreachable ({error})")

@@ -77,7 +77,14 @@ def make_auth_app(
         config, knowledge=knowledge, clock=lambda: today, fetcher_factory=fetcher_factory
     )
     keys = IssuerKeys(config.trusted_issuers, http=jwks.client())
-    app.state.authenticator = Authenticator(config, keys=keys, replay=replay)
+    replaced = app.state.authenticator
+    authenticator = Authenticator(config, keys=keys, replay=replay)
+    app.state.authenticator = authenticator
+    # The replaced one's start-up would fetch the real key sets: nothing leaves the machine.
+    for hooks, name in ((app.state.on_startup, "start"), (app.state.on_shutdown, "aclose")):
+        hooks[:] = [
+            getattr(authenticator, name) if h == getattr(replaced, name) else h for h in hooks
+        ]
     return app
 
 

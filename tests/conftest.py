@@ -51,10 +51,15 @@ def knowledge() -> Knowledge:
     return load_knowledge()
 
 
+# Signs the schedule links of in-process apps: a fixed key keeps the snapshots stable.
+TEST_LINK_KEY = "test-only-link-key-0123456789abcdef"
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "auth_required": False,
         "database_url": "sqlite+aiosqlite:///:memory:",
+        "link_keys": [TEST_LINK_KEY],
     }
     values.update(overrides)
     return Settings(**values)

@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import psutil
 
+# Signs the schedule links of the servers tests start (for tests only: it is public here).
+TEST_LINK_KEY = "test-only-link-key-0123456789abcdef"
 START_TIMEOUT_S = 60  # two servers starting at once on a shared 2-core machine
 STOP_TIMEOUT_S = 40  # above serve's graceful shutdown (20 s) and the recorder's drain (15 s)
 
@@ -102,6 +104,8 @@ def start(
             "BACLOFEN_CDS_AUTH_REQUIRED": "false",
             "BACLOFEN_CDS_TODAY": "2026-11-23",  # the scenario files' evaluation date
             "BACLOFEN_CDS_LOG_LEVEL": "WARNING",
+            # serve refuses to start in production without link keys (service.links).
+            "BACLOFEN_CDS_LINK_KEYS": TEST_LINK_KEY,
             **env,
         }
     )

@@ -19,7 +19,9 @@ def test_an_issuer_without_fhir_servers_allows_none() -> None:
 
 
 def test_unauthenticated_caller_follows_the_allow_list() -> None:
-    assert Caller.unauthenticated([]).may_fetch_from("https://anything.example/fhir")
+    # No allow-list: loopback servers only (local development), never any host.
+    assert not Caller.unauthenticated([]).may_fetch_from("https://anything.example/fhir")
+    assert Caller.unauthenticated([]).may_fetch_from("http://127.0.0.1:8080/fhir")
     local = Caller.unauthenticated([BASE])
     assert local.may_fetch_from(BASE + "/Patient/1")
     assert not local.may_fetch_from("https://other.example/fhir")

@@ -18,5 +18,6 @@ router = APIRouter()
 
 @router.post("/benchmark/floor", include_in_schema=False)
 async def floor(request: Request) -> Response:
-    await read_json(request, request.app.state.settings.max_body_bytes)
+    settings = request.app.state.settings
+    await read_json(request, settings.max_body_bytes, settings.body_timeout_s)
     return JsonResponse({"cards": []})

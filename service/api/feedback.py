@@ -3,7 +3,9 @@
 Every item of a call is checked before any is stored: one bad item refuses the whole call
 (400 naming the item), so a client never has to guess which of its items went in. Items are
 stored once however often they are delivered, and kept even when they name a card this
-service has no record of: that is flagged in the answer, never a reason to refuse.
+service has no record of (flagged in the answer), up to an allowance per client
+(``service.store.feedback``). Feedback counts only for cards issued to the client that sends
+it: another client's card is unknown to it.
 
 ``cardKnown`` is what this instance knows at receipt: the card's row, or the card waiting in
 this process's advice queue. With several replicas, a card issued by another one a moment
@@ -30,6 +32,7 @@ from service.api.store_errors import store_unavailable
 from service.metrics import FEEDBACK
 from service.store import StoreUnavailable
 from service.store.feedback import FeedbackRecord
+from service.store.scope import ClientScope
 
 router = APIRouter()
 log = logging.getLogger("baclofen_cds.feedback")
@@ -49,19 +52,25 @@ async def receive_feedback(service_id: str, request: Request) -> Response:
     state = request.app.state
     caller = await authenticate(request)
     state.evaluator.service(service_id)  # 404 for an unknown service
-    items = parse_feedback(await read_json(request, state.settings.max_body_bytes))
+    settings = state.settings
+    items = parse_feedback(
+        await read_json(request, settings.max_body_bytes, settings.body_timeout_s)
+    )
     received_at = datetime.now(UTC)
+    scope = ClientScope(caller.issuer, caller.tenant)
     records = [
-        FeedbackRecord.from_item(service_id, item, client=caller.issuer, received_at=received_at)
+        FeedbackRecord.from_item(
+            service_id, item, client=caller.issuer, tenant=caller.tenant, received_at=received_at
+        )
         for item in items
     ]
     cards = [record.card_uuid for record in records]
     # Taken before the store is read: the recorder forgets a card only after its row is
     # committed, so a card it has forgotten by then is visible to the read. The other order
     # would call a card unknown when its row commits during the read.
-    pending = state.advice_recorder.pending(cards)
+    pending = state.advice_recorder.pending(cards, scope)
     try:
-        result = await state.store.record_feedback(records)
+        result = await state.store.record_feedback(records, scope, pending)
     except StoreUnavailable as error:
         log.error("feedback refused: store unavailable", extra={"error": str(error)})
         # "Send it again" is always safe: a repeated item is stored once.
@@ -69,7 +78,7 @@ async def receive_feedback(service_id: str, request: Request) -> Response:
             "the feedback store is unavailable; send the same feedback again later"
         ) from None
     stored = result.stored
-    known = result.known_cards | pending
+    known = result.known_cards
 
     for record, is_new in zip(records, stored, strict=True):
         FEEDBACK.labels(
@@ -79,11 +88,16 @@ async def receive_feedback(service_id: str, request: Request) -> Response:
         {
             "card": record.card_uuid,
             "outcome": record.outcome,
-            "status": "stored" if is_new else "duplicate",
+            "status": status,
             "cardKnown": record.card_uuid in known,
         }
-        for record, is_new in zip(records, stored, strict=True)
+        for record, status in zip(records, result.statuses, strict=True)
     ]
+    if "not-stored" in result.statuses:
+        log.warning(
+            "feedback on unknown cards not stored: the client's allowance is spent",
+            extra={"service": service_id, "iss": caller.issuer, "items": len(records)},
+        )
     # Counts only: an unknown "card" is whatever text the client sent, not our uuid.
     log.info(
         "feedback received",

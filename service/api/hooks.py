@@ -10,6 +10,7 @@ from service.api.body import read_json
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
 from service.metrics import count_evaluation
+from service.store.scope import ClientScope
 
 router = APIRouter()
 
@@ -20,11 +21,15 @@ async def invoke(service_id: str, request: Request) -> Response:
     evaluator = state.evaluator
     evaluator.service(service_id)  # 404 before reading a body we would not use
     caller = await authenticate(request)  # nor a body from a caller we do not trust
-    body = await read_json(request, state.settings.max_body_bytes)
+    body = await read_json(request, state.settings.max_body_bytes, state.settings.body_timeout_s)
     result = await evaluator.evaluate(service_id, body, caller)
     # Queued for the store, never awaited: a slow or absent database cannot delay the answer.
     state.advice_recorder.record(
-        service_id, result.service.hook, result.hook_instance, result.response.cards
+        service_id,
+        result.service.hook,
+        result.hook_instance,
+        result.response.cards,
+        ClientScope(caller.issuer, caller.tenant),  # only its feedback will count for them
     )
     count_evaluation(service_id, result.evaluation_ms / 1000, result.response.cards)
     # On the request's one access line (service.api.access), with its status and duration:

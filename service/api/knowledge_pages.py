@@ -54,7 +54,7 @@ async def rule_page(code: str, request: Request) -> Response:
     knowledge = request.app.state.knowledge
     rule = knowledge.rules_file.rules.get(code)
     if rule is None:
-        raise not_found(f"no rule with code {code!r}")
+        raise not_found("no such rule (GET /knowledge/rules lists them)")
     sources = "".join(f"<li>{escape(knowledge.describe_source(s))}</li>" for s in rule.sources)
     html = _PAGE.format(
         title=escape(knowledge.title(code)),

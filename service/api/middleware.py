@@ -1,4 +1,5 @@
-"""Security headers on every response (a small pure-ASGI middleware: no per-request objects)."""
+"""Small pure-ASGI middlewares (no per-request objects): security headers on every response,
+and paths with a trailing slash served as without it."""
 
 from __future__ import annotations
 
@@ -36,3 +37,22 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class TrailingSlashMiddleware:
+    """``/cds-services/`` is served as ``/cds-services``, never redirected.
+
+    Starlette's redirect for a trailing slash builds its ``Location`` from the request's Host
+    header, which the caller chooses: the service would send EHRs and browsers wherever that
+    header pointed. Routing the path without the slash answers the same, with nothing to
+    reflect (the JWT audience ignores a trailing slash too).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            scope = dict(scope, path=path.rstrip("/") or "/")
+        await self.app(scope, receive, send)

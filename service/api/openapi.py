@@ -39,6 +39,8 @@ _ERRORS = {
     "412": "The Patient could be obtained neither from prefetch nor from the FHIR server",
     "413": "The body is larger than the configured limit",
     "503": "The store is unavailable; sending the same feedback again later is safe",
+    "503-hook": "The checks did not finish within the evaluation time budget: nothing checked",
+    "408": "The request body did not arrive within the body read timeout",
 }
 
 
@@ -133,14 +135,15 @@ def describe_cds_hooks(document: dict[str, Any]) -> None:
     )
     hook["responses"] = {
         "200": _ok("Cards (possibly none)", "CdsResponse"),
-        **{code: _error(_ERRORS[code]) for code in ("400", "401", "404", "412", "413")},
+        **{code: _error(_ERRORS[code]) for code in ("400", "401", "404", "408", "412", "413")},
+        "503": _error(_ERRORS["503-hook"]),
     }
     feedback = paths[FEEDBACK_PATH]["post"]
     feedback["parameters"] = [_service_id_parameter()]
     feedback["requestBody"] = _body("What became of the cards", "CdsFeedback")
     feedback["responses"] = {
         "200": _ok("Each item, stored or a duplicate", "FeedbackReceipt"),
-        **{code: _error(_ERRORS[code]) for code in ("400", "401", "404", "413", "503")},
+        **{code: _error(_ERRORS[code]) for code in ("400", "401", "404", "408", "413", "503")},
     }
 
 

@@ -1,8 +1,11 @@
 """``GET /schedules/view``: a titration or taper schedule as a page a patient can take home.
 
-Server-rendered HTML with an inline SVG step chart (daily dose against day) and a table of the
-steps with calendar dates. No scripts, no external resources, printable. The URL carries only
-the schedule (see ``service.clinical.schedule_codec``), never who it is for.
+Server-rendered HTML with an inline SVG step chart (daily dose against day, from the dose being
+left) and a table of the steps with calendar dates, the product named as a person writes it,
+and on a taper or reduction the withdrawal signs to seek help for. No scripts, no external
+resources, printable. The URL carries only the schedule, signed by the service (see
+``service.clinical.schedule_codec``), never who it is for; the words come from the knowledge
+base (``counselling.yaml``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from cds_hooks.errors import bad_request
-from service.clinical.schedule_codec import ScheduleCodecError, decode
+from service.clinical.dosing.products import Form, Product
+from service.clinical.knowledge import Knowledge
+from service.clinical.knowledge.schema import ProductName
+from service.clinical.schedule_codec import PrintableSchedule, ScheduleCodecError, decode
 from service.clinical.schedules import Schedule, ScheduleKind, Step
 from service.clinical.wording import number
 
@@ -28,6 +34,7 @@ TITLES = {
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
 OPEN_STEP_DAYS = 7  # how much of an open-ended last step the chart shows
+NOW_DAYS = 3  # how wide the chart draws the dose being left, before day 1
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:50rem;
@@ -39,13 +46,16 @@ h1{font-size:1.4rem;margin-bottom:.2rem}
 .chart .riser{stroke:#1f5f8b;stroke-width:2}
 .chart .step{fill:#cfe3f2;stroke:#1f5f8b;stroke-width:2}
 .chart .open{fill:#e4f0f8;stroke-dasharray:6 4}
+.chart .now{fill:#eeeeee;stroke:#888;stroke-width:2;stroke-dasharray:3 3}
 .chart text{font-size:12px;fill:#333}
 .chart .value{font-weight:600}
 table{border-collapse:collapse;width:100%;margin:1rem 0}
 th,td{border:1px solid #ccc;padding:.35rem .5rem; text-align:left}
 th{background:#f0f0f0}
 tr.stop td{font-weight:600}
+tr.now td{color:#555;font-style:italic}
 .warning{border-left:4px solid #b00020;padding:.4rem .8rem;background:#fdecee}
+.warning p{margin:.2rem 0}
 footer{color:#666;font-size:.85rem;margin-top:1.5rem}
 @media print{body{margin:0;max-width:none} .chart{border:none} footer{display:none}}
 """
@@ -53,15 +63,25 @@ footer{color:#666;font-size:.85rem;margin-top:1.5rem}
 
 @router.get("/schedules/view", summary="A schedule as a printable page (HTML)")
 async def view(request: Request) -> Response:
-    params = {k: v for k, v in request.query_params.items() if k != "s"}
+    state = request.app.state
     try:
-        schedule, start = decode(params, request.query_params.getlist("s"))
+        printable = decode(request.query_params.multi_items(), state.link_signer, state.knowledge)
     except ScheduleCodecError as error:
         raise bad_request(f"not a schedule: {error}", "query") from None
-    counselling = [
-        line.text for line in request.app.state.knowledge.counselling.patient_instruction
-    ]
-    return HTMLResponse(render(schedule, start, counselling))
+    return HTMLResponse(render(printable, state.knowledge))
+
+
+def product_name(product: Product, knowledge: Knowledge) -> str:
+    """'Baclofen 10 mg tablets', 'Intrathecal baclofen 500 mcg/mL' (counselling.yaml)."""
+    names: ProductName = getattr(knowledge.counselling.product_names, product.form.value)
+    amount: float | None = product.strength_mg
+    if product.form in (Form.LIQUID, Form.INTRATHECAL):
+        amount = product.concentration_mg_per_ml
+        if amount is not None and product.form is Form.INTRATHECAL:
+            amount *= 1000  # mcg/mL
+    if amount is None:
+        return names.without_amount
+    return names.with_amount.format(amount=number(amount))
 
 
 def _dates(schedule: Schedule, start: dt.date) -> list[tuple[dt.date, dt.date | None]]:
@@ -100,14 +120,15 @@ def _how(step: Step, schedule: Schedule) -> str:
     return ", ".join(f"{_measure(d, schedule)} {moments[i]}" for i, d in enumerate(step.doses))
 
 
-def _chart(schedule: Schedule) -> str:
+def _chart(schedule: Schedule, left_daily: float | None) -> str:
     lengths = [step.days or OPEN_STEP_DAYS for step in schedule.steps]
+    before = NOW_DAYS if left_daily is not None else 0  # the dose being left, before day 1
     total = sum(lengths)
-    peak = max(step.daily for step in schedule.steps)
+    peak = max([step.daily for step in schedule.steps] + [left_daily or 0])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(day: float) -> float:
-        return LEFT + plot_w * day / total
+        return LEFT + plot_w * (day + before) / (total + before)
 
     def y(dose: float) -> float:
         return TOP + plot_h * (1 - dose / (peak * 1.1))
@@ -121,7 +142,7 @@ def _chart(schedule: Schedule) -> str:
         f'<text x="{LEFT - 8}" y="{y(peak):.1f}" class="tick" text-anchor="end">'
         f"{number(peak)}</text>",
         f'<text x="{LEFT - 8}" y="{TOP + plot_h}" class="tick" text-anchor="end">0</text>',
-        f'<text x="{LEFT}" y="{HEIGHT - 8}" class="label">day 1</text>',
+        f'<text x="{x(0):.1f}" y="{HEIGHT - 8}" class="label">day 1</text>',
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" class="label" text-anchor="end">'
         f"day {total}{'+' if schedule.steps[-1].days is None else ''}</text>",
         f'<text x="12" y="{TOP + plot_h / 2:.1f}" class="label" transform="rotate(-90 12 '
@@ -129,6 +150,16 @@ def _chart(schedule: Schedule) -> str:
     ]
     day = 0.0
     previous_y: float | None = None
+    if left_daily is not None:
+        top = y(left_daily)
+        parts.append(
+            f'<rect class="now" data-daily="{number(left_daily)}" x="{x(-before):.1f}" '
+            f'y="{top:.1f}" width="{x(0) - x(-before):.1f}" height="{TOP + plot_h - top:.1f}">'
+            f"<title>Now: {number(left_daily)} {escape(schedule.unit)}/day</title></rect>"
+        )
+        parts.append(f'<text x="{(x(-before) + x(0)) / 2:.1f}" y="{top - 4:.1f}" class="value" '
+                     f'text-anchor="middle">now {number(left_daily)}</text>')  # fmt: skip
+        previous_y = top
     for index, (step, length) in enumerate(zip(schedule.steps, lengths, strict=True), start=1):
         top = y(step.daily)
         if previous_y is not None:
@@ -150,8 +181,15 @@ def _chart(schedule: Schedule) -> str:
     return "".join(parts)
 
 
-def _table(schedule: Schedule, start: dt.date) -> str:
+def _table(schedule: Schedule, start: dt.date, left_daily: float | None) -> str:
     rows = []
+    if left_daily is not None:
+        until = start - dt.timedelta(days=1)
+        rows.append(
+            f'<tr class="now"><td>now</td><td>until {until:%a %d %b %Y}</td>'
+            f"<td>the dose you take now</td><td>{number(left_daily)} {escape(schedule.unit)}</td>"
+            "<td></td></tr>"
+        )
     for index, (step, (first, last)) in enumerate(
         zip(schedule.steps, _dates(schedule, start), strict=True), start=1
     ):
@@ -178,25 +216,30 @@ def _table(schedule: Schedule, start: dt.date) -> str:
     )
 
 
-def render(schedule: Schedule, start: dt.date, counselling: list[str]) -> str:
+def _withdrawal_warning(schedule: Schedule, knowledge: Knowledge) -> str:
+    if schedule.kind is ScheduleKind.TITRATION:
+        return ""
+    warnings = knowledge.counselling.withdrawal_warning
+    warning = warnings.intrathecal if schedule.unit == "mcg" else warnings.oral
+    signs = "".join(f"<li>{escape(sign)}</li>" for sign in warning.signs)
+    return f'<div class="warning"><p>{escape(warning.lead)}</p><ul>{signs}</ul></div>'
+
+
+def render(printable: PrintableSchedule, knowledge: Knowledge) -> str:
+    schedule, start, left = printable.schedule, printable.start, printable.left_daily
     title = TITLES[schedule.kind]
+    product = product_name(schedule.product, knowledge)
+    counselling = [line.text for line in knowledge.counselling.patient_instruction]
     advice = "".join(f"<li>{escape(line)}</li>" for line in counselling)
-    warning = ""
-    if schedule.kind is ScheduleKind.INTRATHECAL_REDUCTION:
-        warning = (
-            '<p class="warning">Never let the pump run empty or stop intrathecal baclofen '
-            "suddenly: abrupt withdrawal can cause high fever, confusion, rebound spasticity and "
-            "muscle rigidity, and can be life-threatening.</p>"
-        )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>{STYLE}</style></head><body>
 <h1>{escape(title)}</h1>
-<p class="meta">{escape(schedule.product.label)} · starting {start:%A %d %B %Y}</p>
-{warning}
-{_chart(schedule)}
-{_table(schedule, start)}
+<p class="meta">{escape(product)} · starting {start:%A %d %B %Y}</p>
+{_withdrawal_warning(schedule, knowledge)}
+{_chart(schedule, left)}
+{_table(schedule, start, left)}
 <h2>Good to know</h2><ul>{advice}</ul>
 <footer>Printed from baclofen-cds. Follow your prescriber's instructions; this page shows the
 schedule as ordered.</footer>

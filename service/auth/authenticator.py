@@ -116,9 +116,10 @@ class Authenticator:
                 "authentication is on but BACLOFEN_CDS_TRUSTED_ISSUERS is empty: "
                 "every call to a protected endpoint will be refused"
             )
-        if settings.workers > 1 and not settings.redis_url:
+        if not settings.redis_url:
+            # Several workers without Redis are refused by `serve`; replicas it cannot see.
             log.warning(
-                "the JWT replay cache is per process: with several workers or replicas set "
+                "the JWT replay cache is in this process: with several replicas set "
                 "BACLOFEN_CDS_REDIS_URL so that a token cannot be replayed against another one"
             )
         log.info(

@@ -2,17 +2,25 @@
 
 Fetched key sets are cached and fetched again when older than ``max_age_s`` or when a token
 names a kid we do not know (the issuer may have rotated its keys). Fetches are rate-limited per
-issuer, so tokens with made-up kids cannot make us hammer an EHR's key endpoint. When a fetch
-fails the keys we had stay in use; with none at all, calls are refused ("keys-unavailable").
+issuer, so tokens with made-up kids cannot make us hammer an EHR's key endpoint.
+
+A key endpoint can be slow, or drip its answer a byte at a time. So fetches run in the
+background, one at a time per issuer, each within ``fetch_deadline_s`` as a whole (not per
+read); start-up does not wait for them; a call never waits longer than ``caller_wait_s`` for
+one (only when it has no key to check the token with: the first keys, or a rotated kid); and
+while a refresh runs, the keys already held stay in use. When fetches keep failing the keys
+held stay in use up to ``max_stale_s`` after they were fetched, then are dropped: with none at
+all, calls are refused ("keys-unavailable") and the log says why.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 import orjson
@@ -24,6 +32,10 @@ from service.settings import IssuerSettings
 log = logging.getLogger("baclofen_cds.auth")
 
 MAX_JWKS_BYTES = 256 * 1024
+MAX_AGE_S = 3600.0  # keys older than this are fetched again (in the background)
+MAX_STALE_S = 24 * 3600.0  # keys older than this are no longer used, fetched or not
+FETCH_DEADLINE_S = 10.0  # one fetch, from connecting to the last byte
+CALLER_WAIT_S = 1.0  # the longest a call waits for a fetch in progress
 
 
 class KeyConfigurationError(ValueError):
@@ -36,7 +48,7 @@ class _Remote:
     keys: KeySet | None = None
     fetched_at: float | None = None
     last_attempt: float | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    refreshing: asyncio.Task[None] | None = None
 
 
 class IssuerKeys:
@@ -49,8 +61,11 @@ class IssuerKeys:
         http: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.monotonic,
         min_refresh_interval_s: float = 10.0,
-        max_age_s: float = 3600.0,
+        max_age_s: float = MAX_AGE_S,
+        max_stale_s: float = MAX_STALE_S,
         timeout_s: float = 5.0,
+        fetch_deadline_s: float = FETCH_DEADLINE_S,
+        caller_wait_s: float = CALLER_WAIT_S,
     ) -> None:
         self._inline: dict[str, KeySet] = {}
         self._remote: dict[str, _Remote] = {}
@@ -64,7 +79,10 @@ class IssuerKeys:
         self.clock = clock
         self.min_refresh_interval_s = min_refresh_interval_s
         self.max_age_s = max_age_s
+        self.max_stale_s = max_stale_s
         self.timeout_s = timeout_s
+        self.fetch_deadline_s = fetch_deadline_s
+        self.caller_wait_s = caller_wait_s
 
     async def key(self, issuer: str, kid: str) -> PublicKey | None:
         inline = self._inline.get(issuer)
@@ -73,21 +91,35 @@ class IssuerKeys:
         remote = self._remote.get(issuer)
         if remote is None:
             return None
-        if remote.keys is None or self._stale(remote):
-            await self._refresh(issuer, remote)
+        self._drop_if_too_old(issuer, remote)
+        if remote.keys is None:
+            await self._wait(self._refresh_soon(issuer, remote))  # the first keys
+        elif self._stale(remote):
+            self._refresh_soon(issuer, remote)  # meanwhile the keys we have serve
         found = remote.keys.get(kid) if remote.keys is not None else None
         if found is None and remote.keys is not None:
-            await self._refresh(issuer, remote)  # a rotated key, perhaps
-            found = remote.keys.get(kid)
+            await self._wait(self._refresh_soon(issuer, remote))  # a rotated key, perhaps
+            found = remote.keys.get(kid) if remote.keys is not None else None
         if remote.keys is None:
             raise TokenRejected("keys-unavailable")
         return found
 
     async def warm_up(self) -> None:
-        """Fetch every issuer's key set once, so a wrong URL shows in the log at start-up."""
-        await asyncio.gather(*(self._refresh(i, r) for i, r in self._remote.items()))
+        """Start fetching every issuer's key set, so a wrong URL shows in the log at start-up;
+        returns at once: a slow key endpoint must not hold up the start (or other issuers)."""
+        for issuer, remote in self._remote.items():
+            self._refresh_soon(issuer, remote)
+
+    async def settled(self) -> None:
+        """Wait for the fetches in progress (tests, and orderly shutdowns)."""
+        tasks = [r.refreshing for r in self._remote.values() if r.refreshing is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def aclose(self) -> None:
+        for remote in self._remote.values():
+            if remote.refreshing is not None and not remote.refreshing.done():
+                remote.refreshing.cancel()
+        await self.settled()
         if self._http is not None and self._owns_http:
             await self._http.aclose()
             self._http = None
@@ -95,41 +127,69 @@ class IssuerKeys:
     def _stale(self, remote: _Remote) -> bool:
         return remote.fetched_at is not None and self.clock() - remote.fetched_at > self.max_age_s
 
-    async def _refresh(self, issuer: str, remote: _Remote) -> None:
-        async with remote.lock:
-            now = self.clock()
-            # Whoever waited on the lock finds the attempt just made and uses its result.
-            if (
-                remote.last_attempt is not None
-                and now - remote.last_attempt < self.min_refresh_interval_s
-            ):
-                return
-            remote.last_attempt = now
-            try:
-                document = await self._fetch(remote.url)
-                keys = parse_jwks(document)
-            except (httpx.HTTPError, JwksError, orjson.JSONDecodeError, _FetchError) as error:
-                # Our own messages (status, size) are safe to log; a library's are not known
-                # to be, so for those the kind of error must do.
-                detail = {"error": str(error)} if isinstance(error, _FetchError) else {}
-                log.warning(
-                    "jwks fetch failed",
-                    extra={
-                        "iss": issuer,
-                        "jwks_url": remote.url,
-                        "error_type": type(error).__name__,
-                        "keeping_cached_keys": remote.keys is not None,
-                        **detail,
-                    },
-                )
-                return
-            for problem in keys.skipped:
-                log.warning("jwks entry skipped", extra={"iss": issuer, "problem": problem})
-            remote.keys, remote.fetched_at = keys, now
-            log.info(
-                "jwks fetched",
-                extra={"iss": issuer, "jwks_url": remote.url, "kids": sorted(keys.keys)},
+    def _drop_if_too_old(self, issuer: str, remote: _Remote) -> None:
+        if remote.fetched_at is None or self.clock() - remote.fetched_at <= self.max_stale_s:
+            return
+        if remote.keys is not None:
+            log.error(
+                "jwks too old: the cached keys are no longer used",
+                extra={"iss": issuer, "jwks_url": remote.url, "max_stale_s": self.max_stale_s},
             )
+        remote.keys = None
+
+    def _refresh_soon(self, issuer: str, remote: _Remote) -> asyncio.Task[None] | None:
+        """The fetch in progress, or a new one if the rate limit allows; None if neither."""
+        if remote.refreshing is not None and not remote.refreshing.done():
+            return remote.refreshing
+        now = self.clock()
+        if (
+            remote.last_attempt is not None
+            and now - remote.last_attempt < self.min_refresh_interval_s
+        ):
+            return None
+        remote.last_attempt = now
+        # Its own context: the fetch's log lines belong to no one request.
+        remote.refreshing = asyncio.get_running_loop().create_task(
+            self._refresh(issuer, remote), name=f"jwks {issuer}", context=contextvars.Context()
+        )
+        return remote.refreshing
+
+    async def _wait(self, task: asyncio.Task[None] | None) -> None:
+        """Give a fetch in progress a short while; it goes on in the background after that."""
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=self.caller_wait_s)
+
+    async def _refresh(self, issuer: str, remote: _Remote) -> None:
+        try:
+            async with asyncio.timeout(self.fetch_deadline_s):
+                document = await self._fetch(remote.url)
+            keys = parse_jwks(document)
+        except (
+            httpx.HTTPError, JwksError, orjson.JSONDecodeError, _FetchError, TimeoutError
+        ) as error:  # fmt: skip
+            # Our own messages (status, size, deadline) are safe to log; a library's are not
+            # known to be, so for those the kind of error must do.
+            if isinstance(error, TimeoutError):
+                error = _FetchError(f"no complete answer within {self.fetch_deadline_s:g} s")
+            detail = {"error": str(error)} if isinstance(error, _FetchError) else {}
+            log.warning(
+                "jwks fetch failed",
+                extra={
+                    "iss": issuer,
+                    "jwks_url": remote.url,
+                    "error_type": type(error).__name__,
+                    "keeping_cached_keys": remote.keys is not None,
+                    **detail,
+                },
+            )
+            return
+        for problem in keys.skipped:
+            log.warning("jwks entry skipped", extra={"iss": issuer, "problem": problem})
+        remote.keys, remote.fetched_at = keys, self.clock()
+        log.info(
+            "jwks fetched",
+            extra={"iss": issuer, "jwks_url": remote.url, "kids": sorted(keys.keys)},
+        )
 
     async def _fetch(self, url: str) -> object:
         if self._http is None:

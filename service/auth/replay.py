@@ -23,11 +23,20 @@ log = logging.getLogger("baclofen_cds.auth")
 DEFAULT_REDIS_PREFIX = "baclofen-cds:jti:"
 
 
+# Tokens live an hour at most: this many is some 55 a second for an hour, from one process
+# (about 30 MB). Beyond it the cache refuses rather than forgets: forgetting a live token's
+# jti would let it be replayed.
+MAX_MEMORY_ENTRIES = 200_000
+
+
 class MemoryReplayCache:
     """One process's memory. With several workers or replicas, use ``RedisReplayCache``."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_entries: int = MAX_MEMORY_ENTRIES
+    ) -> None:
         self.clock = clock
+        self.max_entries = max_entries
         self._expiry: dict[str, float] = {}
         self._queue: list[tuple[float, str]] = []
 
@@ -36,6 +45,12 @@ class MemoryReplayCache:
         self._forget_expired(now)
         if key in self._expiry:
             return False
+        if len(self._expiry) >= self.max_entries:
+            log.error(
+                "replay cache full: tokens refused until entries expire (use Redis)",
+                extra={"entries": len(self._expiry)},
+            )
+            raise TokenRejected("replay-check-unavailable")
         expires = now + ttl_seconds
         self._expiry[key] = expires
         heapq.heappush(self._queue, (expires, key))

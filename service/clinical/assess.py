@@ -13,6 +13,7 @@ from service.clinical.facts import build_facts
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.rules import evaluate
+from service.clinical.schedule_codec import LinkSigner
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ def assess(
     draft_orders: Any = None,
     selections: Sequence[str] | None = None,
     patient_view: bool = False,
+    link_signer: LinkSigner | None = None,
 ) -> Assessment:
     facts = build_facts(
         today=today,
@@ -44,5 +46,6 @@ def assess(
         evaluate_active=patient_view,
     )
     findings = evaluate(facts, knowledge, patient_view=patient_view)
-    cards = build_cards(findings, CardSettings(base_url, patient_id, today), knowledge)
+    settings = CardSettings(base_url, patient_id, today, link_signer)
+    cards = build_cards(findings, settings, knowledge)
     return Assessment(cards, findings)

@@ -36,15 +36,27 @@ from service.clinical.findings import (
     UpdateDose,
 )
 from service.clinical.knowledge import Knowledge
-from service.clinical.schedule_codec import encode
+from service.clinical.schedule_codec import (
+    LinkSigner,
+    PrintableSchedule,
+    beyond_maxima,
+    encode,
+)
+from service.clinical.schedules import ScheduleKind
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+# GitHub-flavoured Markdown (what EHRs and the CDS Hooks sandbox render) turns "www.x",
+# "https://x" and "a@b.org" in plain text into links, which no escape prevents: a zero-width
+# space breaks each pattern without changing what a reader sees.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)")
+_ZERO_WIDTH_SPACE = "\u200b"
 _SUMMARY_LIMIT = 139
 
 
 def escape_markdown(text: str) -> str:
     """Text from the record shown literally: no emphasis, links or raw HTML can sneak in."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    return _AUTOLINK.sub(_ZERO_WIDTH_SPACE, text)
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,8 @@ class CardSettings:
     base_url: str  # the service's public base URL, for source.url and links
     patient_id: str
     today: date  # the first day of a suggested schedule
+    # Signs the printable schedule links with the service's key (None: no such links).
+    link_signer: LinkSigner | None = None
 
 
 def summary_of(finding: Finding, knowledge: Knowledge) -> str:
@@ -204,14 +218,7 @@ def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> C
     if left_out:
         detail += "\n\n" + knowledge.words("not_offered_invalid_fhir")
     links = [
-        Link(
-            label=f"Printable {spec.schedule.kind.value.replace('-', ' ')} schedule",
-            url=f"{settings.base_url.rstrip('/')}/schedules/view?"
-            + encode(spec.schedule, settings.today),
-            type=LinkType.ABSOLUTE,
-        )
-        for spec in finding.suggestions
-        if isinstance(spec, ScheduleSuggestion)
+        link for spec in finding.suggestions if (link := _schedule_link(spec, settings, knowledge))
     ][:1]
     return Card(
         summary=summary_of(finding, knowledge),
@@ -230,6 +237,36 @@ def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> C
         selectionBehavior=SelectionBehavior.ANY if suggestions else None,
         overrideReasons=_override_reasons(finding, knowledge),
         links=links,
+    )
+
+
+def _left_daily(spec: ScheduleSuggestion) -> float | None:
+    """The daily dose the schedule takes over from, when it lies on the schedule's way (above
+    a taper's first step, below a titration's): the page's chart starts there."""
+    prior, schedule = spec.prior, spec.schedule
+    daily = prior.dose.highest_daily if prior is not None else None
+    if daily is None or prior is None or prior.dose.kind.unit != schedule.unit:
+        return None
+    first = schedule.steps[0].daily
+    rising = schedule.kind is ScheduleKind.TITRATION
+    return daily if (daily < first if rising else daily > first) else None
+
+
+def _schedule_link(
+    spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge
+) -> Link | None:
+    """The link to the printable page of a suggested schedule, signed; None when there is no
+    signer or the page would refuse the schedule (a dose above the maxima)."""
+    if not isinstance(spec, ScheduleSuggestion) or settings.link_signer is None:
+        return None
+    printable = PrintableSchedule(spec.schedule, settings.today, _left_daily(spec))
+    if beyond_maxima(printable, knowledge) is not None:
+        return None
+    return Link(
+        label=f"Printable {spec.schedule.kind.value.replace('-', ' ')} schedule",
+        url=f"{settings.base_url.rstrip('/')}/schedules/view?"
+        + encode(printable, settings.link_signer),
+        type=LinkType.ABSOLUTE,
     )
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
+from service.clinical.text import bounded
+
 JSON = Mapping[str, Any]
 
 
@@ -106,15 +108,16 @@ def codings(concept: Any) -> tuple[CodingValue, ...]:
 
 
 def concept_texts(concept: Any) -> tuple[str, ...]:
-    """Every human-readable text of a CodeableConcept: ``text`` and the displays."""
+    """Every human-readable text of a CodeableConcept: ``text`` and the displays, each bounded
+    (``service.clinical.text``): they are matched against patterns and quoted on cards."""
     if not isinstance(concept, dict):
         return ()
     text = as_str(concept.get("text"))
-    texts = [text.strip()] if text else []
+    texts = [bounded(text).strip()] if text else []
     for coding in as_list(concept.get("coding")):
         display = coding.get("display") if isinstance(coding, dict) else None
         if isinstance(display, str) and display.strip():
-            texts.append(display.strip())
+            texts.append(bounded(display).strip())
     return tuple(texts)
 
 

@@ -47,8 +47,9 @@ class InvalidSuggestionError(ValueError):
 
 
 def validated(resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource without empty values (see ``without_empty``), checked as FHIR R4."""
-    resource = without_empty(resource)
+    """The resource without empty values (see ``without_empty``) and without integers JSON
+    readers cannot hold (see ``exact_integers``), checked as FHIR R4."""
+    resource = exact_integers(without_empty(resource))
     model: Any = {"MedicationRequest": MedicationRequest, "ServiceRequest": ServiceRequest}.get(
         str(resource.get("resourceType"))
     )
@@ -61,9 +62,29 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
     return resource
 
 
+# The largest integer every JSON reader holds exactly (an IEEE double's 53-bit mantissa).
+MAX_JSON_INTEGER = 2**53
+
+
+def exact_integers(value: Any) -> Any:
+    """A copy in which integers beyond ``MAX_JSON_INTEGER`` are floats: client data copied
+    into a suggestion (an active order's ``maxDosePerPeriod`` of 2^63, say) must not reach an
+    EHR as an integer it would round or refuse."""
+    if isinstance(value, dict):
+        return {key: exact_integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [exact_integers(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_JSON_INTEGER:
+        return float(value)
+    return value
+
+
 def _number(value: float) -> int | float:
-    """A JSON number: an int when whole, so the resource reads 30 rather than 30.0."""
-    return round(value) if is_whole(value) else round(value, 3)
+    """A JSON number: an int when whole, so the resource reads 30 rather than 30.0; never an
+    int beyond ``MAX_JSON_INTEGER``, which EHRs' JSON readers would round or refuse."""
+    if is_whole(value) and abs(value) < MAX_JSON_INTEGER:
+        return round(value)
+    return round(value, 3)
 
 
 def patient_instruction(knowledge: Knowledge) -> str:
@@ -280,7 +301,10 @@ def replacing(order: BaclofenOrder, older: BaclofenOrder, patient_id: str) -> di
 
 
 def stopped(order: BaclofenOrder, patient_id: str) -> dict[str, Any]:
+    """The order, stopped: an update, which must name the order by its id."""
     resource = base_request(order, patient_id)
+    if "id" not in resource:
+        raise InvalidSuggestionError("an order without an id cannot be updated")
     resource["status"] = "stopped"
     return validated(resource)
 

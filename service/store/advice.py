@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from service.store.database import Database
 from service.store.inserts import insert_ignoring_conflicts
 from service.store.models import IssuedCard
+from service.store.scope import ClientScope
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class IssuedAdvice:
     indicator: str
     knowledge_version: str
     issued_at: datetime
+    issuer: str | None = None  # the client the card was issued to (service.store.scope)
+    tenant: str | None = None
 
 
 async def insert_issued(database: Database, rows: Sequence[IssuedAdvice]) -> None:
@@ -34,6 +37,9 @@ async def insert_issued(database: Database, rows: Sequence[IssuedAdvice]) -> Non
         await session.execute(statement, [asdict(row) for row in rows])
 
 
-def known_cards_among(card_uuids: Iterable[str]) -> Select[str]:
-    """The query for which of these cards the store has a record of."""
-    return select(IssuedCard.card_uuid).where(IssuedCard.card_uuid.in_(set(card_uuids)))
+def known_cards_among(card_uuids: Iterable[str], scope: ClientScope) -> Select[str]:
+    """The query for which of these cards the store has a record of, issued to a client whose
+    cards ``scope``'s feedback counts for (another client's cards are unknown to it)."""
+    return select(IssuedCard.card_uuid).where(
+        IssuedCard.card_uuid.in_(set(card_uuids)), scope.may_give_feedback()
+    )

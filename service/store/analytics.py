@@ -1,9 +1,10 @@
 """Override analytics: per service and rule code, cards issued, accepted and overridden.
 
-Feedback is counted with the card it names, in the window in which the card was issued, and
-each card counts at most once per outcome (an EHR may report the same card again with a new
-timestamp). So ``overridden <= issued`` always holds and the override rate, overridden /
-issued, is the share of that rule's cards the clinicians overrode.
+Feedback is counted with the card it names, when it comes from the client the card was issued
+to, in the window in which the card was issued, and each card counts at most once per outcome
+(an EHR may report the same card again with a new timestamp). So ``overridden <= issued``
+always holds and the override rate, overridden / issued, is the share of that rule's cards the
+clinicians overrode.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.store.database import Database
 from service.store.models import Feedback, IssuedCard
+from service.store.scope import ClientScope, attributed
 
 TOP_REASONS = 5
 
@@ -57,14 +59,24 @@ class Window:
         return conditions
 
 
+# Instants any database and any UTC conversion hold (year 1 with an offset overflowed: a 500).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
 def _instant(value: str | None, name: str) -> datetime | None:
     if value is None or not value.strip():
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
+        instant = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
         raise WindowError(name, f"{name} is not an ISO 8601 date or date-time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:
+        instant = None
+    if instant is None or not EARLIEST <= instant <= LATEST:
+        raise WindowError(name, f"{name} must lie between 1970 and 3000")
+    return instant
 
 
 @dataclass(frozen=True)
@@ -88,9 +100,15 @@ class RuleStats:
         return self.overridden / self.issued if self.issued else 0.0
 
 
-async def rule_stats(database: Database, window: Window) -> list[RuleStats]:
-    """One row per service and rule code with at least one card issued in the window."""
+async def rule_stats(
+    database: Database, window: Window, scope: ClientScope | None = None
+) -> list[RuleStats]:
+    """One row per service and rule code with at least one card issued in the window (to
+    ``scope``'s client, or to any client when None). Feedback counts only from the client a
+    card was issued to (``service.store.scope``)."""
     in_window = window.conditions(IssuedCard.issued_at)
+    if scope is not None:
+        in_window.append(scope.owns())
     card = IssuedCard.card_uuid
 
     def cards_with(outcome: str) -> Any:
@@ -104,7 +122,7 @@ async def rule_stats(database: Database, window: Window) -> list[RuleStats]:
             cards_with("accepted"),
             cards_with("overridden"),
         )
-        .outerjoin(Feedback, Feedback.card_uuid == card)
+        .outerjoin(Feedback, attributed())
         .where(*in_window)
         .group_by(IssuedCard.service, IssuedCard.rule)
         .order_by(IssuedCard.service, IssuedCard.rule)
@@ -117,7 +135,7 @@ async def rule_stats(database: Database, window: Window) -> list[RuleStats]:
             func.max(Feedback.reason_display),
             func.count(distinct(card)),
         )
-        .join(Feedback, Feedback.card_uuid == card)
+        .join(Feedback, attributed())
         .where(*in_window, Feedback.outcome == "overridden", Feedback.reason_code.is_not(None))
         .group_by(IssuedCard.service, IssuedCard.rule, Feedback.reason_code)
     )
@@ -144,8 +162,9 @@ async def rule_stats(database: Database, window: Window) -> list[RuleStats]:
 
 
 async def unmatched_feedback(database: Database, window: Window) -> int:
-    """Feedback items (outcome time in the window) naming a card the store has no record of."""
-    issued = exists().where(IssuedCard.card_uuid == Feedback.card_uuid)
+    """Feedback items (outcome time in the window) naming a card the store has no record of,
+    issued to the client that sent them."""
+    issued = exists().where(attributed())
     statement = (
         select(func.count())
         .select_from(Feedback)

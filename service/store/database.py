@@ -147,7 +147,8 @@ class Database:
         )
         options = _engine_options(connect_url)
         options.setdefault("connect_args", {}).update(tls)
-        self.engine: AsyncEngine = create_async_engine(connect_url, **options)
+        # hide_parameters: statements' values never appear in exceptions or logs.
+        self.engine: AsyncEngine = create_async_engine(connect_url, hide_parameters=True, **options)
         event.listen(self.engine.sync_engine, "handle_error", _connecting_failed)
         if self.dialect == "sqlite":
             _take_over_sqlite_transactions(self.engine)

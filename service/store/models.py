@@ -1,8 +1,10 @@
 """Tables of the store: the advice issued (one row per card) and the feedback received.
 
 What is NOT here is deliberate: no patient identifier, name or FHIR resource, and no free text
-a clinician typed. A card is known by its uuid, the rule that raised it and the call it
-answered (hookInstance, a random id the EHR draws per call).
+a clinician typed. A card is known by its uuid, the rule that raised it, the call it answered
+(hookInstance, a random id the EHR draws per call) and the client it was issued to (the
+verified JWT issuer and tenant; none with authentication off): feedback on a card counts only
+from that client.
 
 Feedback has no foreign key to the card it names: feedback can arrive before the advice
 recorder has written the card (it writes off the request path), or name a card this service
@@ -14,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -62,6 +64,10 @@ class IssuedCard(Base):
     indicator: Mapped[str] = mapped_column(String)
     knowledge_version: Mapped[str] = mapped_column(String)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The client the card was issued to; None with authentication off (and on rows written
+    # before these columns existed: feedback from any client counts for those).
+    issuer: Mapped[str | None] = mapped_column(String)
+    tenant: Mapped[str | None] = mapped_column(String)
 
     __table_args__ = (
         Index("ix_issued_card_issued_at", "issued_at"),
@@ -87,11 +93,16 @@ class Feedback(Base):
     # The userComment's length only, never its text: see service/store/feedback.py.
     comment_length: Mapped[int | None] = mapped_column(Integer)
     client: Mapped[str | None] = mapped_column(String)  # verified JWT issuer, when known
+    tenant: Mapped[str | None] = mapped_column(String)  # the JWT's tenant, when sent
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Whether the card was known, issued to this client, when the item arrived: what is
+    # stored for unknown cards is bounded per client (service.store.feedback).
+    card_known: Mapped[bool | None] = mapped_column(Boolean)
 
     # The idempotency key of a feedback item (CDS Hooks: one outcome of one card at one time).
     # Enforced by the database so that concurrent deliveries of the same item cannot race.
     __table_args__ = (
         Index("uq_feedback_item", "card_uuid", "outcome", "outcome_at", unique=True),
         Index("ix_feedback_outcome_at", "outcome_at"),
+        Index("ix_feedback_client_received_at", "client", "received_at"),
     )

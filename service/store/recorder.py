@@ -23,9 +23,12 @@ from cds_hooks.response import Card
 from service.metrics import ADVICE_QUEUE_CAPACITY, ADVICE_QUEUE_DEPTH, ADVICE_RECORDING
 from service.store.advice import IssuedAdvice
 from service.store.database import StoreUnavailable
+from service.store.scope import ClientScope
 from service.store.store import Store
 
 log = logging.getLogger("baclofen_cds.advice")
+
+NO_CLIENT = ClientScope(None)  # authentication off
 
 # About a minute of cards at a few hundred hook calls a second: rides out a database restart.
 DEFAULT_CAPACITY = 10_000  # hook calls (each with its cards)
@@ -56,14 +59,21 @@ class AdviceRecorder:
         self.clock = clock
         self._queue: asyncio.Queue[list[IssuedAdvice]] | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._pending: set[str] = set()  # queued or being written
+        self._pending: dict[str, ClientScope] = {}  # queued or being written: to whom
         self._accepting = False
         self._dropped_unlogged = 0
         self._drop_logged_at = 0.0
 
     # The request side: never blocks, never raises.
 
-    def record(self, service: str, hook: str, hook_instance: str, cards: Sequence[Card]) -> None:
+    def record(
+        self,
+        service: str,
+        hook: str,
+        hook_instance: str,
+        cards: Sequence[Card],
+        client: ClientScope = NO_CLIENT,
+    ) -> None:
         if not cards:
             return
         issued_at = self.clock()
@@ -77,6 +87,8 @@ class AdviceRecorder:
                 indicator=card.indicator.value,
                 knowledge_version=self.knowledge_version,
                 issued_at=issued_at,
+                issuer=client.issuer,
+                tenant=client.tenant,
             )
             for card in cards
         ]
@@ -89,11 +101,17 @@ class AdviceRecorder:
             self._drop(rows, "the advice queue is full")
             return
         ADVICE_QUEUE_DEPTH.inc()
-        self._pending.update(row.card_uuid for row in rows)
+        self._pending.update((row.card_uuid, client) for row in rows)
 
-    def pending(self, card_uuids: Sequence[str]) -> set[str]:
-        """Those of the cards that are queued or being written now."""
-        return self._pending.intersection(card_uuids)
+    def pending(self, card_uuids: Sequence[str], scope: ClientScope = NO_CLIENT) -> set[str]:
+        """Those of the cards that are queued or being written now, issued to a client whose
+        cards ``scope``'s feedback counts for."""
+        return {
+            card
+            for card in card_uuids
+            if (issued_to := self._pending.get(card)) is not None
+            and scope.gives_feedback_on(issued_to)
+        }
 
     # The lifecycle: started and stopped with the application.
 
@@ -143,7 +161,8 @@ class AdviceRecorder:
             try:
                 await self._write_with_retries(rows)
             finally:
-                self._pending.difference_update(row.card_uuid for row in rows)
+                for row in rows:
+                    self._pending.pop(row.card_uuid, None)
                 for _ in batches:
                     self._queue.task_done()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence, Set
 from contextlib import asynccontextmanager
 
 from service.store import advice, analytics, feedback, migrate
@@ -17,6 +17,7 @@ from service.store.advice import IssuedAdvice
 from service.store.analytics import RuleStats, Window
 from service.store.database import Database, StoreUnavailable, unavailability_as_error
 from service.store.feedback import FeedbackRecord, StoredFeedback
+from service.store.scope import ClientScope
 
 log = logging.getLogger("baclofen_cds.store")
 
@@ -66,15 +67,24 @@ class Store:
             await self._ensure_schema()
             await advice.insert_issued(self.database, rows)
 
-    async def record_feedback(self, records: Sequence[FeedbackRecord]) -> StoredFeedback:
+    async def record_feedback(
+        self,
+        records: Sequence[FeedbackRecord],
+        scope: ClientScope | None = None,
+        pending: Set[str] = frozenset(),
+    ) -> StoredFeedback:
+        """Store feedback from the client ``scope`` (default: none, authentication off)."""
         async with self._available():
             await self._ensure_schema()
-            return await feedback.store_feedback(self.database, records)
+            return await feedback.store_feedback(
+                self.database, records, scope or ClientScope(None), pending
+            )
 
-    async def rule_stats(self, window: Window) -> list[RuleStats]:
+    async def rule_stats(self, window: Window, scope: ClientScope | None = None) -> list[RuleStats]:
+        """The analytics of the cards issued to ``scope`` (default: every card)."""
         async with self._available():
             await self._ensure_schema()
-            return await analytics.rule_stats(self.database, window)
+            return await analytics.rule_stats(self.database, window, scope)
 
     async def _ensure_schema(self) -> None:
         if self._schema_current:

@@ -90,6 +90,11 @@ async def test_an_empty_store_answers_no_rows(client: httpx.AsyncClient) -> None
         ("since=last-week", "since is not an ISO 8601"),
         ("until=2026-11-01T00:00:00 01:00", "write + as %2B"),
         ("since=2026-11-02&until=2026-11-01", "since must be earlier than until"),
+        # Were 500s: instants beyond what a UTC conversion or the database holds.
+        ("since=0001-01-01", "since must lie between 1970 and 3000"),
+        ("since=0001-01-01T00:00:00%2B01:00", "since must lie between 1970 and 3000"),
+        ("until=9999-12-31", "until must lie between 1970 and 3000"),
+        ("until=9999-12-31T23:59:59-05:00", "until must lie between 1970 and 3000"),
     ],
 )
 async def test_bad_queries_are_400(client: httpx.AsyncClient, query: str, mention: str) -> None:

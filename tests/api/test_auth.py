@@ -277,7 +277,7 @@ async def test_the_fetcher_gets_a_caller_limited_to_the_issuers_fhir_servers(
     assert caller == Caller(
         issuer=issuer,
         fhir_servers=servers,
-        any_fhir_server=False,
+        loopback_fhir_servers=False,
         tenant=tenant,
         client_id=client_id,
     )

@@ -162,7 +162,7 @@ async def test_a_body_that_is_not_json_is_400(client: httpx.AsyncClient) -> None
 
 async def test_feedback_for_an_unknown_service_is_404(client: httpx.AsyncClient) -> None:
     response = await client.post("/cds-services/nope/feedback", json={"feedback": [VALID]})
-    assert_outcome(response, 404, "nope")
+    assert_outcome(response, 404, "no such CDS service")
 
 
 async def test_no_patient_data_reaches_the_database_or_the_logs(

@@ -23,7 +23,7 @@ from service.app import create_app
 from service.clinical.knowledge import Knowledge
 from service.prefetch_client import fetcher_factory_for
 from tests.api.store_client import FEEDBACK, SIGN, item
-from tests.api.test_missing_prefetch import FromPrefetch, without
+from tests.api.test_missing_prefetch import EHR, FromPrefetch, without
 from tests.auth_support import JwksServer, client_for, make_auth_app
 from tests.conftest import TODAY, running
 from tests.conftest import make_settings as settings_for_tests
@@ -61,7 +61,7 @@ class RefusingAllergies(FromPrefetch):
 
 
 def app_fetching_from(knowledge: Knowledge, handler: FromPrefetch, database_url: str) -> FastAPI:
-    settings = settings_for_tests(database_url=database_url)
+    settings = settings_for_tests(database_url=database_url, fhir_allowed_bases=[EHR])
     factory = fetcher_factory_for(settings, transport=httpx.MockTransport(handler))
     return create_app(settings, knowledge=knowledge, clock=lambda: TODAY, fetcher_factory=factory)
 
@@ -158,7 +158,9 @@ async def test_requests_in_flight_count_the_calls_being_answered_but_not_the_scr
     knowledge: Knowledge, scenario: Scenario, tmp_path: Any
 ) -> None:
     held = HeldFhirServer(scenario("03")["prefetch"])
-    settings = settings_for_tests(database_url=f"sqlite+aiosqlite:///{tmp_path / 'f.sqlite3'}")
+    settings = settings_for_tests(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'f.sqlite3'}", fhir_allowed_bases=[EHR]
+    )
     factory = fetcher_factory_for(settings, transport=httpx.MockTransport(held.answer))
     app = create_app(settings, knowledge=knowledge, clock=lambda: TODAY, fetcher_factory=factory)
     async with running(app) as http:

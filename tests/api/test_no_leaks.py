@@ -186,3 +186,35 @@ def test_logging_configuration_keeps_request_urls_out(monkeypatch: pytest.Monkey
     assert not httpx_logger.isEnabledFor(logging.INFO)
     assert httpx_logger.isEnabledFor(logging.WARNING)
     assert logging.getLogger("uvicorn.access").disabled
+
+
+async def test_at_debug_no_sql_parameter_reaches_a_log(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Was: with BACLOFEN_CDS_LOG_LEVEL=DEBUG, SQLAlchemy and the driver logged every
+    statement with its parameters."""
+    from service.logs import QUIET_LIBRARIES, configure_logging
+    from service.store import Database, Store
+    from tests.store.helpers import feedback
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    for name in QUIET_LIBRARIES:
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.getLogger(name).level)
+    configure_logging("DEBUG")
+    root.addHandler(caplog.handler)
+    marker = "reason-marker-5b1f"
+    store = Store(Database(f"sqlite+aiosqlite:///{tmp_path / 'debug.sqlite3'}"))
+    try:
+        await store.start()
+        await store.record_feedback([feedback("card-1", reason=marker)])
+        # Nor in the text of a database error, which may end up in a log or a traceback.
+        with pytest.raises(Exception) as failed:
+            async with store.database.engine.begin() as connection:
+                await connection.exec_driver_sql("SELECT * FROM nowhere WHERE x = ?", (marker,))
+        assert marker not in str(failed.value)
+    finally:
+        await store.close()
+    assert not [r for r in caplog.records if marker in rendered(r)]
+    assert not [r for r in caplog.records if r.name.startswith(("sqlalchemy", "aiosqlite"))]

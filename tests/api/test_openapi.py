@@ -32,7 +32,7 @@ async def test_hook_call_has_a_request_body_per_hook(client: httpx.AsyncClient) 
         "baclofen-order-sign",
         "baclofen-patient-view",
     ]
-    assert set(operation["responses"]) == {"200", "400", "401", "404", "412", "413"}
+    assert set(operation["responses"]) == {"200", "400", "401", "404", "408", "412", "413", "503"}
     variants = doc["components"]["schemas"]["CdsRequest"]["oneOf"]
     assert len(variants) == 3
     validator = resolved(doc, "CdsRequest")

@@ -41,6 +41,21 @@ async def test_memory_cache_forgets_expired_entries() -> None:
     assert len(cache) == 1
 
 
+async def test_a_full_memory_cache_refuses_rather_than_forgets() -> None:
+    """Was unbounded: every accepted token's jti held for its lifetime, however many."""
+    now = [0.0]
+    cache = MemoryReplayCache(clock=lambda: now[0], max_entries=3)
+    for number in range(3):
+        assert await cache.first_use(f"k{number}", 10)
+    with pytest.raises(TokenRejected) as refused:
+        await cache.first_use("k3", 10)
+    assert refused.value.reason == "replay-check-unavailable"
+    assert not await cache.first_use("k0", 10)  # a replay is still a replay
+    now[0] = 11  # the entries expire: room again
+    assert await cache.first_use("k3", 10)
+    assert len(cache) == 1
+
+
 @pytest.fixture
 async def redis_cache() -> AsyncIterator[RedisReplayCache]:
     client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)

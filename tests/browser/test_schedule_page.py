@@ -102,6 +102,12 @@ def test_taper_page_in_a_browser(server: str, browser: object) -> None:
     assert dailies == sorted(dailies, reverse=True)  # a taper only goes down
     assert all(bar.size["width"] > 0 and bar.size["height"] > 0 for bar in bars)
     assert browser.find_element(By.CSS_SELECTOR, "tr.stop").text.endswith("0")
+    # The chart starts at the dose being left (45 mg/day), drawn before the first step.
+    now = browser.find_element(By.CSS_SELECTOR, "svg.chart rect.now")
+    assert float(now.get_attribute("data-daily") or 0) == 45 > dailies[0]
+    assert now.location["x"] < bars[0].location["x"] and now.size["height"] > bars[0].size["height"]
+    assert browser.find_element(By.CSS_SELECTOR, ".warning").is_displayed()
+    assert "Baclofen 10 mg tablets" in browser.find_element(By.CSS_SELECTOR, ".meta").text
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "schedule-page.png"))
     assert (ARTIFACTS / "schedule-page.png").stat().st_size > 10_000

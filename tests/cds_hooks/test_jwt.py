@@ -228,6 +228,8 @@ async def test_tampered_payload_fails_the_signature() -> None:
             lambda: sandbox_token("https://evil.example/cds-services/baclofen-order-sign", NOW),
             "wrong-audience",
         ),
+        (lambda: sandbox_token(AUD.replace("://", "://someone@"), NOW), "wrong-audience"),
+        (lambda: sandbox_token(AUD + "#fragment", NOW), "wrong-audience"),
         (lambda: sandbox_token(AUD, NOW, exp=int(NOW) - 61), "expired"),
         (
             lambda: sandbox_token(AUD, NOW, iat=int(NOW) + 3600, exp=int(NOW) + 3900),
@@ -372,6 +374,11 @@ def test_missing_bearer_token(header: str | None) -> None:
         ("https://a.example/x", "https://a.example/X", False),
         ("https://a.example/x", "https://a.example.evil/x", False),
         ("https://a.example:99999/x", "https://a.example/x", False),
+        # Were equal: user information and fragments were not compared.
+        ("https://evil@a.example/x", "https://a.example/x", False),
+        ("https://u:p@a.example/x", "https://a.example/x", False),
+        ("https://a.example/x#frag", "https://a.example/x", False),
+        ("https://a.example/x#", "https://a.example/x", True),
     ],
 )
 def test_same_url(left: str, right: str, same: bool) -> None:

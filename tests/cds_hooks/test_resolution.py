@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cds_hooks.fetch import NOT_PROVIDED
 from cds_hooks.resolution import FetchError, RefusingFetcher, resolve_prefetch
 
 TEMPLATES = {
@@ -126,7 +127,8 @@ async def test_a_read_answer_must_be_the_resource_asked_for(
     fetcher = FakeFetcher({"Patient/p1": answer})
     outcome = await resolve_prefetch({"patient": TEMPLATES["patient"]}, {}, CONTEXT, fetcher)
     assert "patient" not in outcome.values
-    assert reason in outcome.unavailable["patient"]
+    assert outcome.unavailable["patient"] == NOT_PROVIDED  # the caller learns no more
+    assert reason in outcome.details["patient"]
 
 
 @pytest.mark.parametrize(
@@ -139,7 +141,8 @@ async def test_a_read_answer_must_be_the_resource_asked_for(
 async def test_a_search_answer_must_be_a_bundle(answer: dict[str, Any], reason: str) -> None:
     fetcher = FakeFetcher({"Condition?patient=p1": answer})
     outcome = await resolve_prefetch({"conditions": TEMPLATES["conditions"]}, {}, CONTEXT, fetcher)
-    assert reason in outcome.unavailable["conditions"]
+    assert outcome.unavailable["conditions"] == NOT_PROVIDED
+    assert reason in outcome.details["conditions"]
 
 
 async def test_fetched_pages_are_followed_and_merged() -> None:
@@ -182,12 +185,13 @@ async def test_a_failed_next_page_keeps_what_was_read_and_says_why() -> None:
     fetcher = FakeFetcher(
         {
             "Condition?patient=p1": bundle("c1", next_url="https://f/p2"),
-            "https://f/p2": FetchError("timed out after 3 s"),
+            "https://f/p2": FetchError(NOT_PROVIDED, "timed out after 3 s"),
         }
     )
     outcome = await resolve_prefetch({"conditions": TEMPLATES["conditions"]}, {}, CONTEXT, fetcher)
     assert ids(outcome.values["conditions"]) == ["c1"]
-    assert outcome.unavailable["conditions"] == "only 1 page could be read: timed out after 3 s"
+    assert outcome.unavailable["conditions"] == f"only 1 page could be read: {NOT_PROVIDED}"
+    assert outcome.details["conditions"] == "page 2: timed out after 3 s"
 
 
 async def test_a_paged_prefetch_value_without_a_fetcher_is_partial() -> None:
@@ -203,7 +207,7 @@ async def test_a_next_page_that_is_not_a_bundle_stops_paging() -> None:
     fetcher = FakeFetcher({"Condition?patient=p1": bundle("c1", next_url="u2"), "u2": PATIENT})
     outcome = await resolve_prefetch({"conditions": TEMPLATES["conditions"]}, {}, CONTEXT, fetcher)
     assert ids(outcome.values["conditions"]) == ["c1"]
-    assert "a Patient instead of a Bundle" in outcome.unavailable["conditions"]
+    assert "a Patient instead of a Bundle" in outcome.details["conditions"]
 
 
 def condition_of(patient_reference: str | None) -> dict[str, Any]:
@@ -236,7 +240,8 @@ async def test_a_search_answer_with_another_patients_data_is_refused(
     outcome = await resolve_prefetch({"conditions": TEMPLATES["conditions"]}, {}, CONTEXT, fetcher)
     if refused:
         assert "conditions" not in outcome.values
-        assert outcome.unavailable["conditions"] == (
+        assert outcome.unavailable["conditions"] == NOT_PROVIDED
+        assert outcome.details["conditions"] == (
             "the FHIR server answered with another patient's data"
         )
     else:
@@ -251,4 +256,4 @@ async def test_a_next_page_with_another_patients_data_is_not_used() -> None:
         {"conditions": TEMPLATES["conditions"]}, {"conditions": sent}, CONTEXT, fetcher
     )
     assert ids(outcome.values["conditions"]) == ["c1"]
-    assert "another patient's data" in outcome.unavailable["conditions"]
+    assert "another patient's data" in outcome.details["conditions"]

@@ -120,8 +120,81 @@ def test_serve_warns_when_authentication_is_off(
     # Keeps the root logger as pytest set it up; what is logged is the same.
     monkeypatch.setattr(service.logs, "configure_logging", lambda level: None)
     monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", auth_required)
+    monkeypatch.setenv("BACLOFEN_CDS_LINK_KEYS", "a-random-secret-of-32-characters-or-more")
     with caplog.at_level(logging.WARNING):
         assert main(["serve"]) == 0
     assert served == ["service.asgi:app"]
     off = [r for r in caplog.records if "authentication is OFF" in r.getMessage()]
     assert bool(off) is warned
+
+
+def test_serve_passes_the_server_limits_to_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    import service.logs
+    from service.serving import GuardedH11Protocol
+
+    options: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: options.update(kwargs))
+    monkeypatch.setattr(service.logs, "configure_logging", lambda level: None)
+    monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", "false")
+    monkeypatch.setenv("BACLOFEN_CDS_MAX_HEADER_BYTES", "8192")
+    monkeypatch.setenv("BACLOFEN_CDS_MAX_CONNECTIONS", "42")
+    assert main(["serve"]) == 0
+    assert options["http"] is GuardedH11Protocol
+    assert options["h11_max_incomplete_event_size"] == 8192
+    assert options["limit_concurrency"] == 42
+    # X-Forwarded-* are believed only from proxies named in the configuration.
+    assert options["proxy_headers"] is False
+    monkeypatch.setenv("BACLOFEN_CDS_FORWARDED_ALLOW_IPS", "10.0.0.1,10.0.0.2")
+    assert main(["serve"]) == 0
+    assert options["proxy_headers"] is True
+    assert options["forwarded_allow_ips"] == ["10.0.0.1", "10.0.0.2"]
+
+
+def test_serve_refuses_several_workers_with_authentication_and_no_redis(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: each worker had its own replay cache, and 9 of 10 replayed tokens were accepted;
+    the warning meant for this read a setting that ``--workers`` does not change."""
+    import uvicorn
+
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
+    code, _, err = run(capsys, "serve", "--workers", "2")
+    assert code == 2 and not served
+    assert "BACLOFEN_CDS_REDIS_URL" in err
+    monkeypatch.setenv("BACLOFEN_CDS_WORKERS", "2")
+    assert run(capsys, "serve")[0] == 2
+    monkeypatch.setenv("BACLOFEN_CDS_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("BACLOFEN_CDS_LINK_KEYS", "a-random-secret-of-32-characters-or-more")
+    monkeypatch.setattr("service.logs.configure_logging", lambda level: None)
+    assert run(capsys, "serve")[0] == 0 and served
+
+
+@pytest.mark.parametrize(
+    ("env", "argv"),
+    [({"BACLOFEN_CDS_AUTH_REQUIRED": "true"}, []), ({}, ["--workers", "2"])],
+    ids=["authentication on", "two workers"],
+)
+def test_serve_refuses_production_without_link_keys(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    argv: list[str],
+) -> None:
+    """A random key per process would make every other worker and replica refuse the links."""
+    import uvicorn
+
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
+    monkeypatch.setattr("service.logs.configure_logging", lambda level: None)
+    monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", "false")
+    monkeypatch.setenv("BACLOFEN_CDS_REDIS_URL", "redis://127.0.0.1:6379/0")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _, err = run(capsys, "serve", *argv)
+    assert code == 2 and not served
+    assert "BACLOFEN_CDS_LINK_KEYS" in err
+    monkeypatch.setenv("BACLOFEN_CDS_LINK_KEYS", "a-random-secret-of-32-characters-or-more")
+    assert run(capsys, "serve", *argv)[0] == 0 and served

@@ -11,11 +11,14 @@ import pytest
 from cds_hooks.response import Card
 from service.clinical.assess import Assessment, assess
 from service.clinical.knowledge import Knowledge
+from service.clinical.schedule_codec import LinkSigner
 from service.draft_orders import normalise_draft_orders
 from service.fixtures import Fixture
+from tests.conftest import TEST_LINK_KEY
 from tests.factories import TODAY
 
 Assess = Callable[..., Assessment]
+TEST_SIGNER = LinkSigner([TEST_LINK_KEY.encode()])
 
 
 @pytest.fixture
@@ -34,6 +37,7 @@ def run(knowledge: Knowledge) -> Assess:
             draft_orders=context.get("draftOrders"),
             selections=context.get("selections"),
             patient_view=request["hook"] == "patient-view",
+            link_signer=TEST_SIGNER,
         )
 
     return evaluate
@@ -81,4 +85,5 @@ def assess_fixture(
         draft_orders=normalise_draft_orders(drafts) if drafts else None,
         selections=context.get("selections"),
         patient_view=request["hook"] == "patient-view",
+        link_signer=TEST_SIGNER,
     )

@@ -6,8 +6,8 @@ Three layers, each catching what the one before cannot:
    length, selectionBehavior with suggestions, override reasons with display, link and action
    rules, at most one recommended suggestion with at-most-one);
 2. rules across the document: no ``null`` and no empty value anywhere (§Use of JSON; ``cards``
-   may be empty), card uuids unique in a response and suggestion uuids unique in a card (feedback
-   names them);
+   may be empty), no integer beyond 2^53 (JSON readers hold no more exactly; some refuse it),
+   card uuids unique in a response and suggestion uuids unique in a card (feedback names them);
 3. every FHIR resource in an action, and every OperationOutcome, validated as FHIR R4 with
    fhir.resources.
 
@@ -58,6 +58,22 @@ def empty_values(value: Any, path: str = "$") -> Iterator[str]:
             yield from empty_values(item, f"{path}[{index}]")
 
 
+MAX_EXACT_INTEGER = 2**53
+
+
+def huge_integers(value: Any, path: str = "$") -> Iterator[str]:
+    """Where an integer lies beyond what a JSON reader's double holds exactly."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_EXACT_INTEGER:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from huge_integers(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from huge_integers(item, f"{path}[{index}]")
+
+
 def fhir_problems(resource: Any, path: str) -> list[str]:
     """Why ``resource`` is not a valid FHIR R4 resource (fhir.resources' R4B models)."""
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
@@ -96,6 +112,7 @@ def response_problems(body: Any) -> list[str]:
     if not isinstance(body, dict):
         return problems
     problems += [f"{path}: null or empty" for path in empty_values(body) if path != "$.cards"]
+    problems += [f"{path}: an integer beyond 2^53" for path in huge_integers(body)]
     cards = _list(body.get("cards"))
     card_uuids = [card["uuid"] for card in cards if isinstance(card, dict) and "uuid" in card]
     problems += [f"card uuid {uuid} is used twice" for uuid in _duplicates(card_uuids)]

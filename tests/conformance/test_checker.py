@@ -221,3 +221,17 @@ async def test_every_test_client_rejects_a_non_conformant_answer(
 async def test_the_service_own_answers_pass(client: httpx.AsyncClient) -> None:
     assert (await client.get("/cds-services")).status_code == 200
     assert (await client.post("/cds-services/nope", json={})).status_code == 404
+
+
+def test_an_integer_beyond_2_53_fails() -> None:
+    """A dose of 2^64 mg is valid FHIR (a decimal) but no JSON reader holds it exactly."""
+    huge = {"doseAndRate": [{"doseQuantity": {"value": 2**64, "unit": "mg"}}]}
+    body = response_with(
+        _set("suggestions.0.actions.0.resource", medication_request(dosageInstruction=[huge]))
+    )
+    assert response_problems(body) == [
+        "$.cards[0].suggestions[0].actions[0].resource.dosageInstruction[0].doseAndRate[0]"
+        ".doseQuantity.value: an integer beyond 2^53"
+    ]
+    huge["doseAndRate"][0]["doseQuantity"]["value"] = 2**53
+    assert response_problems(body) == []

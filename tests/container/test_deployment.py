@@ -38,6 +38,7 @@ def deployed(postgres_url: str) -> Iterator[Running]:
         "--env", f"BACLOFEN_CDS_DATABASE_URL={postgres_url}",
         "--env", f"BACLOFEN_CDS_REDIS_URL={REDIS_URL}",
         "--env", "BACLOFEN_CDS_AUTH_REQUIRED=false",
+        "--env", "BACLOFEN_CDS_LINK_KEYS=test-only-link-key-0123456789abcdef",
         "--env", "BACLOFEN_CDS_TODAY=2026-11-23",
         prefix="baclofen-cds-deploy",
     ) as running:  # fmt: skip

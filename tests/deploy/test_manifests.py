@@ -162,6 +162,7 @@ def test_production_applies_no_secret_and_its_placeholders_cannot_be_applied(
         "BACLOFEN_CDS_REDIS_URL": "rediss://:pw@redis.internal:6380/0",
         "BACLOFEN_CDS_TRUSTED_ISSUERS": '{"https://ehr.example.org": {"jwks_url": '
         '"https://ehr.example.org/jwks.json", "fhir_servers": ["https://ehr.example.org/fhir"]}}',
+        "BACLOFEN_CDS_LINK_KEYS": "a-random-secret-of-32-characters-or-more-x",
     }
     assert set(values) == set(example["data"])
     filled = {

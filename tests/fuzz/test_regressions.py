@@ -131,3 +131,38 @@ async def test_a_cut_from_an_absurd_dose_answers_at_once(client: httpx.AsyncClie
     assert response.status_code == 200, response.text
     labels = [s["label"] for c in response.json()["cards"] for s in c.get("suggestions", [])]
     assert not any(label.startswith("Taper") for label in labels), labels
+
+
+async def test_a_huge_integer_of_the_record_is_not_copied_into_a_suggestion(
+    client: httpx.AsyncClient,
+) -> None:
+    """Was: an active order's maxDosePerPeriod of 2^63 came back as that integer in the stopped
+    copy of the order (found by the fuzzer once the conformance checker refused integers beyond
+    2^53, which JSON readers cannot hold exactly)."""
+    active = f.med_request(status="active", rid="mr-old", authored_days_ago=30)
+    active["dosageInstruction"][0]["maxDosePerPeriod"] = {
+        "numerator": {"value": 2**63, "unit": "mg"},
+        "denominator": {"value": 1, "unit": "d"},
+    }
+    request = f.hook_request([f.med_request(rid="mr-0")], medications=[active])
+    response = await client.post(SIGN, json=request)
+    assert response.status_code == 200, response.text
+    copies = [r for r in suggested_resources(response.json()) if r.get("id") == "mr-old"]
+    assert copies
+    numerator = copies[0]["dosageInstruction"][0]["maxDosePerPeriod"]["numerator"]["value"]
+    assert isinstance(numerator, float) and numerator == 2.0**63
+
+
+async def test_an_active_order_without_an_id_is_not_offered_for_stopping(
+    client: httpx.AsyncClient,
+) -> None:
+    """Was: a duplicate active order that the record gave no id came back as an update without
+    an id (CDS Hooks: an update names its resource), found by a longer fuzzing run."""
+    nameless = f.med_request(status="active", rid="mr-a", authored_days_ago=200)
+    other = f.med_request(f.BACLOFEN_20, status="active", rid="mr-b", authored_days_ago=30)
+    request = f.hook_request(hook="patient-view", medications=[nameless, other])
+    del request["prefetch"]["medications"]["entry"][0]["resource"]["id"]
+    response = await client.post(VIEW, json=request)
+    assert response.status_code == 200, response.text
+    for resource in suggested_resources(response.json()):
+        assert resource.get("id"), resource

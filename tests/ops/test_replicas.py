@@ -91,7 +91,9 @@ def card_summary(body: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def rules_on(server: Server) -> dict[str, tuple[int, int]]:
-    response = httpx.get(f"{server.base}/analytics/rules", timeout=10)
+    """The analytics as the EHR reads them (its own cards: a JWT is required)."""
+    headers = {"Authorization": f"Bearer {token('/analytics/rules')}"}
+    response = httpx.get(f"{server.base}/analytics/rules", headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     return {row["rule"]: (row["issued"], row["overridden"]) for row in response.json()["rules"]}
 

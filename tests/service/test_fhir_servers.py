@@ -63,19 +63,53 @@ def test_anything_else_is_refused_without_quoting_the_url(fhir_server: str) -> N
     assert "evil" not in str(refused.value)
 
 
-def test_with_authentication_off_and_no_list_any_https_or_loopback_server_is_permitted() -> None:
+def test_with_authentication_off_and_no_list_only_loopback_servers_are_permitted() -> None:
+    """Was: any https host and any loopback port, with the caller's token (the compose
+    default): an open service fetching from anywhere on the caller's word."""
     anyone = Caller.unauthenticated([])
-    assert anyone.any_fhir_server
+    assert anyone.loopback_fhir_servers
 
     def permitted(url: str) -> FhirBase:
-        return permitted_base(url, anyone.fhir_servers, any_server=anyone.any_fhir_server)
+        return permitted_base(url, anyone.fhir_servers, loopback_only=anyone.loopback_fhir_servers)
 
-    assert permitted("https://anywhere.example/fhir").path == "/fhir"
     assert permitted("http://127.0.0.1:8080/fhir").port == 8080
     assert permitted("http://[::1]/fhir").host == "::1"
     assert permitted("http://localhost/fhir").scheme == "http"
+    for elsewhere in (
+        "https://anywhere.example/fhir",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.5/fhir",
+        "https://127.0.0.1.nip.io/fhir",
+    ):
+        with pytest.raises(NotPermittedError, match="only loopback"):
+            permitted(elsewhere)
     with pytest.raises(NotPermittedError, match="https"):
         permitted("http://10.0.0.5/fhir")
+
+
+@pytest.mark.parametrize(
+    "fhir_server",
+    [
+        EHR + "/..;/admin",  # a dot segment to Tomcat and others
+        EHR + "/..;x/admin",
+        EHR + "/%2e%2e;/admin",
+        EHR + "/%252e%252e/admin",  # encoded twice: '..' to a server that decodes again
+        EHR + "/%252f",
+        EHR + "/a%3Bb",
+        EHR + "/tenant;jsessionid=1",
+        EHR + "/%5c",
+        EHR + "/x%00",
+    ],
+)
+def test_only_plain_singly_encoded_segments_are_accepted(fhir_server: str) -> None:
+    with pytest.raises(NotPermittedError):
+        permitted_base(fhir_server, caller(EHR))
+    assert not FhirBase.parse(EHR).contains(fhir_server + "/Patient/p1")
+
+
+def test_plain_segments_still_pass() -> None:
+    for fine in (EHR + "/$everything", EHR + "/tenant:7", EHR + "/t%C3%A9nant", EHR + "/a-b_c~d"):
+        assert permitted_base(fine, caller(EHR)).url == fine
 
 
 def test_a_caller_with_no_fhir_servers_may_have_nothing_fetched() -> None:

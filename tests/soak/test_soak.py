@@ -92,7 +92,7 @@ def examine(call: Call, response: httpx.Response, traffic: Traffic) -> tuple[lis
         return [], None
     cards = response.json()["cards"]
     service = call.path.rsplit("/", 1)[-1]
-    traffic.issued.extend((service, card["uuid"]) for card in cards)
+    traffic.issued.extend((service, card["uuid"], call.issuer) for card in cards)
     return [card["source"]["topic"]["code"] for card in cards], None
 
 

@@ -56,6 +56,7 @@ class Call:
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     feedback: list[dict[str, Any]] = field(default_factory=list)  # items sent, for the audit
+    issuer: str = ""  # which EHR signed the call: feedback counts only from a card's own
 
 
 @dataclass
@@ -66,16 +67,23 @@ class Traffic:
     examples: list[Fixture]
     spaces: dict[str, str]  # fixture key -> the FHIR base URL holding its data
     rng: random.Random
-    issued: list[tuple[str, str]] = field(default_factory=list)  # (service, card uuid)
+    issued: list[tuple[str, str, str]] = field(default_factory=list)  # (service, card, issuer)
     _instants: itertools.count[int] = field(default_factory=itertools.count)
 
-    def bearer(self, path: str, **overrides: Any) -> dict[str, str]:
+    def bearer(self, path: str, issuer: str | None = None, **overrides: Any) -> dict[str, str]:
+        """A token of ``issuer`` ("sandbox" or "epic"; one at random if None)."""
+        return self.signed(path, issuer, **overrides)[1]
+
+    def signed(
+        self, path: str, issuer: str | None = None, **overrides: Any
+    ) -> tuple[str, dict[str, str]]:
         aud = self.base_url + path
-        if self.rng.random() < 0.5:
+        issuer = issuer or ("sandbox" if self.rng.random() < 0.5 else "epic")
+        if issuer == "sandbox":
             token = sign(sandbox_claims(aud, **overrides), ec_key())
         else:
             token = sign(epic_claims(aud, **overrides), rsa_key())
-        return {"Authorization": f"Bearer {token}"}
+        return issuer, {"Authorization": f"Bearer {token}"}
 
     def next_call(self) -> Call:
         kinds, weights = zip(*WEIGHTS.items(), strict=True)
@@ -94,7 +102,8 @@ class Traffic:
             kept = {"patient"} if prefetch == "patient" else set()
             request["prefetch"] = {k: v for k, v in request["prefetch"].items() if k in kept}
         path = f"/cds-services/{example.service}"
-        return Call(kind, "POST", path, json=request, headers=self.bearer(path))
+        issuer, headers = self.signed(path)
+        return Call(kind, "POST", path, json=request, headers=headers, issuer=issuer)
 
     def _full(self) -> Call:
         return self._hook("full", "all")
@@ -151,15 +160,17 @@ class Traffic:
         return item
 
     def _feedback(self) -> Call:
-        service, _ = self.rng.choice(self.issued)
-        cards = [card for s, card in self.rng.sample(self.issued, min(3, len(self.issued)))]
+        # As an EHR reports: on cards it was issued (another EHR's feedback would not count).
+        service, _, issuer = self.rng.choice(self.issued)
+        own = [card for _, card, by in self.issued if by == issuer]
+        cards = self.rng.sample(own, min(3, len(own)))
         items = [self._item(card) for card in cards]
         if self.rng.random() < 0.2:
             items.append(copy.deepcopy(items[0]))  # delivered twice in one call: stored once
         path = f"/cds-services/{service}/feedback"
         return Call(
-            "feedback", "POST", path, json={"feedback": items}, headers=self.bearer(path),
-            feedback=items,
+            "feedback", "POST", path, json={"feedback": items},
+            headers=self.bearer(path, issuer), feedback=items, issuer=issuer,
         )  # fmt: skip
 
     def _bad_feedback(self) -> Call:

@@ -54,9 +54,17 @@ def queue_gauge(which: str) -> float:
 
 
 def issued(
-    card: str, rule: str = "dose-above-max", *, at: datetime = T0, service: str = SIGN
+    card: str,
+    rule: str = "dose-above-max",
+    *,
+    at: datetime = T0,
+    service: str = SIGN,
+    issuer: str | None = None,
+    tenant: str | None = None,
 ) -> IssuedAdvice:
     return IssuedAdvice(
+        issuer=issuer,
+        tenant=tenant,
         card_uuid=card,
         service=service,
         hook="order-sign",
@@ -75,8 +83,11 @@ def feedback(
     at: datetime = T0,
     reason: str | None = None,
     comment_length: int | None = None,
+    client: str | None = None,
+    tenant: str | None = None,
 ) -> FeedbackRecord:
     return FeedbackRecord(
+        tenant=tenant,
         service=SIGN,
         card_uuid=card,
         outcome=outcome,
@@ -86,6 +97,6 @@ def feedback(
         reason_code=reason,
         reason_display=reason.replace("-", " ").title() if reason else None,
         comment_length=comment_length,
-        client=None,
+        client=client,
         received_at=at,
     )

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from service.store import Database, Store
+from service.store.analytics import Window, rule_stats
 from service.store.database import async_url
+from service.store.feedback import ITEM_KEY
+from service.store.inserts import insert_ignoring_conflicts
 from service.store.migrate import current_revision, downgrade, head_revision, upgrade
-from service.store.models import Base
+from service.store.models import Base, Feedback, UtcDateTime
 
 
 def _differences(connection: Connection) -> list[object]:
@@ -105,5 +110,72 @@ async def test_a_failed_transaction_leaves_no_table_on_sqlite(tmp_path: Path) ->
                 raise RuntimeError("the migration fails here")
         async with database.engine.connect() as connection:
             assert await connection.run_sync(_tables) == set()
+    finally:
+        await database.dispose()
+
+
+# What the release before 0002 writes: only the columns it knows.
+_PREVIOUS_ISSUED = sa.table(
+    "issued_card",
+    *(sa.column(name) for name in ("card_uuid", "service", "hook", "hook_instance", "rule")),
+    sa.column("indicator"),
+    sa.column("knowledge_version"),
+    sa.column("issued_at", UtcDateTime()),
+)
+_PREVIOUS_FEEDBACK = sa.table(
+    "feedback",
+    *(sa.column(name) for name in ("service", "card_uuid", "outcome", "reason_code", "client")),
+    sa.column("outcome_at", UtcDateTime()),
+    sa.column("received_at", UtcDateTime()),
+    sa.column("accepted_suggestions", sa.JSON()),
+)
+
+
+async def _previous_release_writes(database: Database, card: str) -> None:
+    at = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            sa.insert(_PREVIOUS_ISSUED).values(
+                card_uuid=card,
+                service="baclofen-order-sign",
+                hook="order-sign",
+                hook_instance="h",
+                rule="dose-above-max",
+                indicator="critical",
+                knowledge_version="1.0.0",
+                issued_at=at,
+            )
+        )
+        insert = insert_ignoring_conflicts(database.dialect, Feedback, ITEM_KEY)
+        await connection.execute(
+            insert.values(
+                service="baclofen-order-sign",
+                card_uuid=card,
+                outcome="overridden",
+                reason_code="patient-tolerates",
+                client="https://ehr.example.org",
+                outcome_at=at,
+                received_at=at,
+                accepted_suggestions=[],
+            )
+        )
+
+
+async def test_0002_is_additive_the_previous_release_works_beside_it(database_url: str) -> None:
+    """Rolling updates run both releases on one database: the previous one must keep writing
+    (its rows carry no client) and its rows must keep counting."""
+    database = Database(database_url)
+    try:
+        await upgrade(database, "0001")
+        await _previous_release_writes(database, "before-upgrade")
+        await upgrade(database)
+        await _previous_release_writes(database, "during-rollout")
+        stats = await rule_stats(database, Window())
+        assert [(row.issued, row.overridden) for row in stats] == [(2, 2)]
+        async with database.engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("issued_card")}
+            )
+        assert {"issuer", "tenant"} <= columns
     finally:
         await database.dispose()

@@ -9,6 +9,7 @@ from pathlib import Path
 from cds_hooks.response import Card, Coding, Indicator, Source
 from service.store import AdviceRecorder, Database, Store, StoreUnavailable
 from service.store.advice import IssuedAdvice
+from service.store.scope import ClientScope
 from tests.store.helpers import T0, advice_count, issued, issued_cards, queue_gauge
 
 
@@ -37,7 +38,8 @@ async def test_every_card_is_recorded_with_its_context(store: Store) -> None:
     recorder = AdviceRecorder(store, "2.3.0", clock=lambda: T0)
     await recorder.start()
     cards = [card("dose-above-max", "critical"), card("tablet-strength", "info")]
-    recorder.record("baclofen-order-sign", "order-sign", "hook-1", cards)
+    client = ClientScope("https://ehr.example.org", "hospital-a")
+    recorder.record("baclofen-order-sign", "order-sign", "hook-1", cards, client)
     await recorder.stop()
 
     common = {
@@ -46,6 +48,8 @@ async def test_every_card_is_recorded_with_its_context(store: Store) -> None:
         "hook_instance": "hook-1",
         "knowledge_version": "2.3.0",
         "issued_at": T0,
+        "issuer": "https://ehr.example.org",
+        "tenant": "hospital-a",
     }
     assert await issued_cards(store.database) == [
         {"card_uuid": cards[0].uuid, "rule": "dose-above-max", "indicator": "critical", **common},

@@ -9,11 +9,11 @@ on the days it is taken.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from service.clinical.dosing.units import days_of
 from service.clinical.fhir_json import as_dict, as_number, as_str, codings
+from service.clinical.text import BoundedPattern, bounded
 
 # GTSAbbreviation (http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation) and common sig
 # abbreviations: administrations on a dosing day.
@@ -49,17 +49,25 @@ _CODE_PER_DAY: dict[str, float] = {
     "QH": 24,
 }
 
-_TEXT_PER_DAY: list[tuple[re.Pattern[str], float]] = [
-    (re.compile(r"\b(once|one time|1 time|1x)\s+(a|per|each)?\s*(day|daily)\b"), 1),
-    (re.compile(r"\b(twice|two times|2 times|2x)\s+(a|per|each)?\s*(day|daily)\b"), 2),
-    (re.compile(r"\b(three times|3 times|thrice|3x)\s+(a|per|each)?\s*(day|daily)\b"), 3),
-    (re.compile(r"\b(four times|4 times|4x)\s+(a|per|each)?\s*(day|daily)\b"), 4),
-    (re.compile(r"\b(five times|5 times|5x)\s+(a|per|each)?\s*(day|daily)\b"), 5),
-    (re.compile(r"\bevery\s+(\d+)\s*(h|hr|hrs|hour|hours)\b"), -1.0),
-    (re.compile(r"\b(daily|nightly|at bedtime|every morning|every evening|every day)\b"), 1),
+# Linear patterns over bounded text (``service.clinical.text``): the words of a phrase are
+# separated by a bounded run of spaces, and no two quantifiers can take the same characters.
+_PER = r"\s{1,3}(?:(?:a|per|each)\s{1,3})?(?:day|daily)\b"
+_TEXT_PER_DAY: list[tuple[BoundedPattern, float]] = [
+    (BoundedPattern.compile(r"\b(?:once|one time|1 time|1x)" + _PER), 1),
+    (BoundedPattern.compile(r"\b(?:twice|two times|2 times|2x)" + _PER), 2),
+    (BoundedPattern.compile(r"\b(?:three times|3 times|thrice|3x)" + _PER), 3),
+    (BoundedPattern.compile(r"\b(?:four times|4 times|4x)" + _PER), 4),
+    (BoundedPattern.compile(r"\b(?:five times|5 times|5x)" + _PER), 5),
+    (BoundedPattern.compile(r"\bevery\s{1,3}(\d{1,3})\s{0,3}(?:h|hr|hrs|hour|hours)\b"), -1.0),
+    (
+        BoundedPattern.compile(
+            r"\b(?:daily|nightly|at bedtime|every morning|every evening|every day)\b"
+        ),
+        1,
+    ),
 ]
 
-_ABBREVIATION = re.compile(r"\b(Q\d{1,2}H|[A-Z]{2,5})\b")
+_ABBREVIATION = BoundedPattern.compile(r"\b(Q\d{1,2}H|[A-Z]{2,5})\b")
 
 
 def _strings(value: Any) -> list[str]:
@@ -108,6 +116,7 @@ def _from_code(code: Any) -> float | None:
 
 def per_day_from_text(text: str) -> float | None:
     """Administrations per day from a frequency phrase ("three times daily", "TID", "q8h")."""
+    text = bounded(text)
     lowered = text.lower()
     for pattern, per_day in _TEXT_PER_DAY:
         match = pattern.search(lowered)
@@ -123,18 +132,22 @@ def per_day_from_text(text: str) -> float | None:
     return None
 
 
+# Once a minute. A timing beyond it ("every 1e-300 s") describes no real regimen; read as
+# written it would turn a 10 mg dose into an astronomically large daily dose.
+MAX_ADMINISTRATIONS_PER_DAY = 24 * 60
+
+
 def administrations_per_day(timing: Any) -> float | None:
-    """Administrations on a dosing day, or ``None`` when the timing does not say."""
+    """Administrations on a dosing day, or ``None`` when the timing does not say (or says
+    something no regimen could mean: more than ``MAX_ADMINISTRATIONS_PER_DAY``)."""
     t = as_dict(timing)
     if t is None:
         return None
-    from_repeat = _from_repeat(t.get("repeat"))
-    if from_repeat is not None:
-        return from_repeat
-    from_code = _from_code(t.get("code"))
-    if from_code is not None:
-        return from_code
-    events = t.get("event")
-    if isinstance(events, list) and len(events) == 1 and as_dict(t.get("repeat")) is None:
-        return 1.0  # a single administration at one stated time
-    return None
+    per_day = _from_repeat(t.get("repeat"))
+    if per_day is None:
+        per_day = _from_code(t.get("code"))
+    if per_day is None:
+        events = t.get("event")
+        if isinstance(events, list) and len(events) == 1 and as_dict(t.get("repeat")) is None:
+            per_day = 1.0  # a single administration at one stated time
+    return per_day if per_day is None or per_day <= MAX_ADMINISTRATIONS_PER_DAY else None

@@ -24,6 +24,7 @@ from service.clinical.fhir_json import (
     concept_texts,
 )
 from service.clinical.knowledge import Knowledge
+from service.clinical.text import BoundedPattern
 
 MedicationResolver = Callable[[str], JSON | None]
 
@@ -31,13 +32,17 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
 ATC = "http://www.whocc.no/atc"
 
-_CONCENTRATION = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(mg|mcg|ug|µg|microgram|micrograms|milligram|milligrams)\s*/\s*"
-    r"(\d+(?:\.\d+)?)?\s*(ml|milliliter|millilitre)\b",
+# Linear patterns: a number is read only where it starts (not inside a longer run of digits),
+# its digits and the spaces around units are bounded, and no two quantifiers can share the
+# same characters. Texts are bounded too (``service.clinical.text``).
+_NUMBER = r"(?<![\d.])(\d{1,7}(?:\.\d{1,6})?)"
+_CONCENTRATION = BoundedPattern.compile(
+    _NUMBER + r"\s{0,3}(mg|mcg|ug|µg|microgram|micrograms|milligram|milligrams)\s{0,3}/\s{0,3}"
+    r"(?:(\d{1,7}(?:\.\d{1,6})?)\s{0,3})?(ml|milliliter|millilitre)\b",
     re.IGNORECASE,
 )
-_STRENGTH = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(mg|mcg|ug|µg|milligram|milligrams)\b(?!\s*/)", re.IGNORECASE
+_STRENGTH = BoundedPattern.compile(
+    _NUMBER + r"\s{0,3}(mg|mcg|ug|µg|milligram|milligrams)\b(?!\s{0,3}/)", re.IGNORECASE
 )
 _MCG = {"mcg", "ug", "µg", "microgram", "micrograms"}
 
@@ -139,9 +144,9 @@ def names_baclofen(concept: Any, knowledge: Knowledge) -> bool:
 
 
 def _form_from_words(texts: Iterable[str], knowledge: Knowledge) -> Form:
-    joined = " | ".join(texts)
+    texts = tuple(texts)
     for form, pattern in knowledge.product_form_words:
-        if pattern.search(joined):
+        if any(pattern.search(text) for text in texts):
             return Form(form)
     return Form.UNKNOWN
 

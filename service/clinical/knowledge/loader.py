@@ -31,6 +31,7 @@ from service.clinical.knowledge.schema import (
     ValueSetData,
     WordingFile,
 )
+from service.clinical.text import BoundedPattern
 from service.clinical.wording import number
 
 KNOWLEDGE_DIR = Path(__file__).parent
@@ -45,13 +46,16 @@ class KnowledgeError(RuntimeError):
     """The knowledge files are unusable; the message says which file and what is wrong."""
 
 
-def word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """A case-insensitive pattern matching any of ``words`` as whole words or phrases."""
+def word_pattern(words: Iterable[str]) -> BoundedPattern | None:
+    """A case-insensitive pattern matching any of ``words`` as whole words or phrases.
+
+    Literal alternatives between look-arounds: linear in the text, which is bounded as well.
+    """
     alternatives = sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True)
     if not alternatives:
         return None
     body = "|".join(re.escape(word) for word in alternatives)
-    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
+    return BoundedPattern.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
 
 
 def normalise_icd(code: str) -> str:
@@ -62,7 +66,7 @@ def normalise_icd(code: str) -> str:
 class PhraseIndex:
     """Which groups (value sets, drug classes) the phrases found in a text belong to."""
 
-    pattern: re.Pattern[str] | None
+    pattern: BoundedPattern | None
     groups: Mapping[str, frozenset[str]]  # lower-cased phrase -> group names
 
     @classmethod
@@ -96,7 +100,7 @@ class CompiledValueSet:
     icd_exclude: tuple[str, ...]
     icd_history: tuple[str, ...]
     snomed: frozenset[str]
-    exclude_words: re.Pattern[str] | None
+    exclude_words: BoundedPattern | None
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ class Knowledge:
     wording: WordingFile
     value_sets: Mapping[str, CompiledValueSet] = field(repr=False)
     drug_classes: tuple[CompiledDrugClass, ...] = field(repr=False)
-    negations: re.Pattern[str] | None = field(repr=False)
+    negations: BoundedPattern | None = field(repr=False)
 
     # sha256 of the knowledge files and the clinical code this knowledge was loaded with.
     content_hash: str = ""
@@ -229,7 +233,7 @@ class Knowledge:
         return key
 
     @cached_property
-    def baclofen_names(self) -> re.Pattern[str]:
+    def baclofen_names(self) -> BoundedPattern:
         pattern = word_pattern(self.medications.baclofen.names)
         assert pattern is not None  # the schema requires at least one name
         return pattern
@@ -276,7 +280,7 @@ class Knowledge:
         return frozenset(systems["icd10cm"]), frozenset(systems["snomed"])
 
     @cached_property
-    def product_form_words(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    def product_form_words(self) -> tuple[tuple[str, BoundedPattern], ...]:
         """(form, pattern) in the order a text is tested: the most specific form first."""
         baclofen = self.medications.baclofen
         ordered = (
@@ -288,7 +292,7 @@ class Knowledge:
         return tuple((form, p) for form, words in ordered if (p := word_pattern(words)))
 
     @cached_property
-    def route_words(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    def route_words(self) -> tuple[tuple[str, BoundedPattern], ...]:
         routes = self.medications.routes
         ordered = (("intrathecal", routes.intrathecal.words), ("oral", routes.oral.words))
         return tuple((route, p) for route, words in ordered if (p := word_pattern(words)))
@@ -421,6 +425,8 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> Knowledge:
             )
     for line in counselling.patient_instruction:
         _check_sources(manifest, "counselling.yaml", line.sources)
+    for route, warning in counselling.withdrawal_warning:
+        _check_sources(manifest, f"counselling.yaml: withdrawal_warning.{route}", warning.sources)
     for name, drug_class in medications.interacting_classes.items():
         if drug_class.rule not in rules_file.rules:
             raise KnowledgeError(

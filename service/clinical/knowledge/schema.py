@@ -390,5 +390,35 @@ class CounsellingLine(_Data):
     sources: list[str] = Field(min_length=1)
 
 
+class ProductName(_Data):
+    """How the schedule page names a product: ``{amount}`` is its strength or concentration."""
+
+    with_amount: str
+    without_amount: str
+
+
+class ProductNames(_Data):
+    tablet: ProductName
+    granules: ProductName
+    liquid: ProductName  # {amount} in mg/mL
+    intrathecal: ProductName  # {amount} in mcg/mL
+    unknown: ProductName
+
+
+class WithdrawalWarning(_Data):
+    """The "seek help if..." box of a taper or reduction page: the signs the cards name."""
+
+    lead: str
+    signs: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
+class WithdrawalWarnings(_Data):
+    oral: WithdrawalWarning
+    intrathecal: WithdrawalWarning
+
+
 class CounsellingFile(_Data):
     patient_instruction: list[CounsellingLine] = Field(min_length=1)
+    product_names: ProductNames
+    withdrawal_warning: WithdrawalWarnings
