@@ -421,3 +421,19 @@ def test_an_intrathecal_screening_bolus_is_one_dose(fired: Any) -> None:
         }
     ]
     assert "dose-unverifiable" not in fired(hook_request([bolus]))
+
+
+# Many orders in one call: work and answer bounded ---------------------------------------------
+
+
+def test_a_thousand_drafts_give_a_bounded_answer_that_says_what_was_not_checked(
+    run: Assess,
+) -> None:
+    drafts = [med_request(BACLOFEN_10, [dosage(5)]) for _ in range(1000)]
+    result = run(hook_request(drafts))
+    codes_ = [c.source.topic.code for c in result.cards if c.source.topic]
+    assert codes_.count("duplicate-therapy") == 1
+    missing = cards_by_code(result)["data-missing"]
+    assert "980" in missing.summary
+    answer = sum(len(card.model_dump_json()) for card in result.cards)
+    assert answer < 200_000, answer  # was 200 MB for 1,000 drafts
