@@ -109,6 +109,20 @@ def test_installed_as_in_the_image_it_serves_its_bundled_fixtures(tmp_path: Path
     listed = [line.split()[0] for line in run(cli, "fixtures", cwd=elsewhere).splitlines()]
     assert listed == sorted(p.stem for p in FIXTURES.glob("*.json"))
 
+    # The pages' templates and assets are package data: in the wheel, found from anywhere.
+    shipped = run(
+        python,
+        "-c",
+        "from service.web.templates import environment;"
+        "from service.web.assets import DEMO, PUBLIC, _content;"
+        "print(' '.join(sorted(environment().list_templates())));"
+        "print(min(len(_content(name)) for name in {**PUBLIC, **DEMO}))",
+        cwd=elsewhere,
+    ).split("\n")
+    templates = set(shipped[0].split())
+    assert {"analytics.html", "demo.html", "demo/cards.html", "demo/chart.html"} <= templates
+    assert int(shipped[1]) > 1000
+
     bundled = Path(where[1]) / f"{FIXTURE}.json"
     found = codes(json.loads(run(cli, "evaluate", bundled, cwd=elsewhere)))
     assert found["dose-above-max"] == "critical"
