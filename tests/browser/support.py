@@ -3,11 +3,12 @@ the axe-core accessibility check (npm, tests/browser/package.json)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 SERIOUS = {"serious", "critical"}
+DOCS = ROOT / "docs"
+# Read at import: the suite's autouse fixture clears BACLOFEN_CDS_* variables for each test.
+UPDATE_SCREENSHOTS = os.environ.get("BACLOFEN_CDS_UPDATE_SCREENSHOTS") == "1"
 
 
 def free_port() -> int:
@@ -42,22 +46,31 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI, port: int) -> Iterator[str]:
-    """The app under uvicorn on 127.0.0.1:port, in a thread; its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+def serving(make_app: Callable[[int], FastAPI]) -> Iterator[str]:
+    """An app under uvicorn on 127.0.0.1, in a thread; its base URL.
+
+    The socket is bound first (port 0) and handed to uvicorn, so no other process on this
+    shared machine can take the port between choosing it and listening; ``make_app`` gets the
+    port for the app's public base URL.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    config = uvicorn.Config(make_app(port), log_level="warning", lifespan="on")
     running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
-    while not running.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
+        while not running.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         running.should_exit = True
         thread.join(timeout=10)
+        listener.close()
 
 
 @contextmanager
@@ -106,11 +119,13 @@ def serious_violations(driver: Any) -> list[str]:
     ]
 
 
-def save_screenshot(driver: Any, name: str, *also: Path) -> Path:
+def save_screenshot(driver: Any, name: str, docs_name: str | None = None) -> Path:
+    """Into tests/artifacts/ (git-ignored); also docs/``docs_name`` when asked to update those
+    (``BACLOFEN_CDS_UPDATE_SCREENSHOTS=1``): the README shows them."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
     assert driver.save_screenshot(str(path))
     assert path.stat().st_size > 10_000
-    for target in also:
-        shutil.copyfile(path, target)
+    if docs_name is not None and UPDATE_SCREENSHOTS:
+        shutil.copyfile(path, DOCS / docs_name)
     return path

@@ -11,37 +11,35 @@ override dialog) for serious or critical accessibility violations.
 Accepting the critical card's suggestion resolves every card of this example (the re-run
 answers none), so the other card is overridden first, while it is still shown.
 
-Screenshots go to tests/artifacts/; with ``BACLOFEN_CDS_UPDATE_SCREENSHOTS=1`` also to docs/
-(the README shows those).
+Screenshots go to tests/artifacts/; with ``BACLOFEN_CDS_UPDATE_SCREENSHOTS=1`` the demo's also
+to docs/ (the README shows it).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from service.app import create_app
 from service.demo_server import demo_settings, no_fetching
-from tests.browser.support import chromium, free_port, save_screenshot, serious_violations, serving
-from tests.conftest import ROOT
+from tests.browser.support import chromium, save_screenshot, serious_violations, serving
 
 EXAMPLE = "03-increase-60-120-mg-day"  # 120 mg/day: above the 100 mg/day maximum
 WAIT_S = 30  # generous: the machine may be loaded
-DOCS = ROOT / "docs"
-UPDATE_DOCS = os.environ.get("BACLOFEN_CDS_UPDATE_SCREENSHOTS") == "1"
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
     store = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    app = create_app(demo_settings(port, store), demo=True, fetcher_factory=no_fetching)
-    with serving(app, port) as base:
+
+    def make_app(port: int) -> FastAPI:
+        return create_app(demo_settings(port, store), demo=True, fetcher_factory=no_fetching)
+
+    with serving(make_app) as base:
         yield base
 
 
@@ -68,10 +66,6 @@ def status(driver: Any) -> str:
     from selenium.webdriver.common.by import By
 
     return str(driver.find_element(By.ID, "status").text)
-
-
-def docs_copy(name: str) -> tuple[Path, ...]:
-    return (DOCS / name,) if UPDATE_DOCS else ()
 
 
 def analytics_rows(driver: Any) -> dict[str, dict[str, str]]:
@@ -112,7 +106,7 @@ def test_sign_accept_override_and_see_it_counted(demo: str, browser: Any) -> Non
     source = critical.find_element(By.CSS_SELECTOR, "footer .source a")
     assert source.get_attribute("href") == f"{demo}/knowledge/rules/dose-above-max"
     assert card(browser, "titration-too-fast") is not None
-    save_screenshot(browser, "demo-page.png", *docs_copy("demo-page.png"))
+    save_screenshot(browser, "demo-page.png", "demo-page.png")
     assert serious_violations(browser) == []
 
     # Override the warning, by keyboard: open the dialog, choose a reason, confirm.
@@ -178,7 +172,7 @@ def test_sign_accept_override_and_see_it_counted(demo: str, browser: Any) -> Non
     assert "Patient already tolerates this dose" in rows["titration-too-fast"]["reasons"]
     headline = browser.find_element(By.ID, "headline").text
     assert "Most overridden: Baclofen titration too fast" in headline
-    save_screenshot(browser, "analytics-page.png", *docs_copy("analytics-page.png"))
+    save_screenshot(browser, "analytics-after-the-demo.png")
     assert serious_violations(browser) == []
 
 

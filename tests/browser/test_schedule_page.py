@@ -13,20 +13,23 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from service.app import create_app
 from service.fixtures import load_fixture
-from tests.browser.support import ARTIFACTS, chromium, free_port, serving
+from tests.browser.support import ARTIFACTS, chromium, serving
 from tests.conftest import FIXTURES, make_settings
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     fixture = load_fixture(next(FIXTURES.glob("11-*.json")))
-    port = free_port()
-    settings = make_settings(public_base_url=f"http://127.0.0.1:{port}")
-    app = create_app(settings, clock=lambda: fixture.evaluation_date)
-    with serving(app, port) as base:
+
+    def make_app(port: int) -> FastAPI:
+        settings = make_settings(public_base_url=f"http://127.0.0.1:{port}")
+        return create_app(settings, clock=lambda: fixture.evaluation_date)
+
+    with serving(make_app) as base:
         yield base
 
 
