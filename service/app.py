@@ -142,8 +142,10 @@ def create_app(
         app.include_router(benchmark.router)
     if demo:
         from service.api.demo import routes as demo_routes
+        from service.api.demo.hosts import LoopbackHostMiddleware
 
         app.include_router(demo_routes.router)
+        app.add_middleware(LoopbackHostMiddleware)
     openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json (issue 10)
 
     @app.exception_handler(CdsHooksError)

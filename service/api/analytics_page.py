@@ -141,5 +141,5 @@ async def analytics_page(request: Request) -> Response:
         issued=sum(r.issued for r in rows),
         accepted=sum(r.accepted for r in rows),
         overridden=sum(r.overridden for r in rows),
-        demo=bool(getattr(request.app.state, "demo", None)),
+        demo=request.app.state.demo,
     )

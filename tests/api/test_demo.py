@@ -22,7 +22,7 @@ from service.demo_server import demo_settings, no_fetching
 from service.fixtures import find_fixture, load_fixture
 from service.web.templates import render
 from tests.api.test_errors import assert_outcome
-from tests.conftest import FIXTURES, TODAY, make_settings, running
+from tests.conftest import FIXTURES, TODAY, make_settings
 
 LATER = TODAY + dt.timedelta(days=10)
 DEMO_ROUTES = ["/demo", "/demo/examples/03-increase-60-120-mg-day", "/demo/assets/demo.js"]
@@ -41,8 +41,23 @@ def demo_app(knowledge: Knowledge, tmp_path: Path) -> FastAPI:
 
 @pytest.fixture
 async def demo(demo_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(demo_app) as http:
+    transport = httpx.ASGITransport(app=demo_app)
+    async with (
+        demo_app.router.lifespan_context(demo_app),
+        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http,
+    ):
         yield http
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example", "10.0.0.7"])
+async def test_the_demo_answers_only_requests_for_a_loopback_name(
+    demo: httpx.AsyncClient, host: str
+) -> None:
+    """A page that rebinds its own name to 127.0.0.1 still sends its name: refused."""
+    for path in ("/demo", "/cds-services"):
+        response = await demo.get(path, headers={"host": host})
+        assert_outcome(response, 400, "127.0.0.1 or localhost only")
+    assert (await demo.get("/demo", headers={"host": "localhost:8080"})).status_code == 200
 
 
 @pytest.mark.parametrize("path", DEMO_ROUTES)
