@@ -145,6 +145,10 @@ def test_sign_accept_override_and_see_it_counted(demo: str, browser: Any) -> Non
     assert "30 mg + 20 mg + 20 mg" in draft and "70 mg/day" in draft
     assert "120 mg/day" not in draft
 
+    # Nothing the page did was refused by its content security policy or failed in its script.
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
+
     # The developer panel holds the real requests and answers, feedback included.
     browser.find_element(By.CSS_SELECTOR, "#dev-panel summary").send_keys(Keys.ENTER)
     exchanges = [
