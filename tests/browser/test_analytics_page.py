@@ -153,11 +153,15 @@ def test_a_month_of_overrides_read_at_a_glance(
         save_screenshot(browser, "analytics-history.png", "analytics-page.png")
         # The period selector, by keyboard: 7 days shows fewer cards.
         from selenium.webdriver.common.keys import Keys
-        from selenium.webdriver.support.ui import Select
+        from selenium.webdriver.support.ui import Select, WebDriverWait
 
         Select(browser.find_element(By.ID, "period")).select_by_value("7d")
         browser.find_element(By.CSS_SELECTOR, "form.period button").send_keys(Keys.ENTER)
-        assert browser.current_url.endswith("/analytics?period=7d")
+        WebDriverWait(browser, 30, poll_frequency=0.1).until(
+            lambda d: d.current_url.endswith("/analytics?period=7d")
+            and d.find_elements(By.CSS_SELECTOR, '#period option[value="7d"][selected]'),
+            message="the 7-day page",
+        )
         week = sum(
             int(r.get_attribute("data-issued") or 0)
             for r in browser.find_elements(By.CSS_SELECTOR, "tr.rule-row")
