@@ -158,8 +158,10 @@ def test_a_month_of_overrides_read_at_a_glance(
         Select(browser.find_element(By.ID, "period")).select_by_value("7d")
         browser.find_element(By.CSS_SELECTOR, "form.period button").send_keys(Keys.ENTER)
         WebDriverWait(browser, 30, poll_frequency=0.1).until(
-            lambda d: d.current_url.endswith("/analytics?period=7d")
-            and d.find_elements(By.CSS_SELECTOR, '#period option[value="7d"][selected]'),
+            lambda d: (
+                d.current_url.endswith("/analytics?period=7d")
+                and d.find_elements(By.CSS_SELECTOR, '#period option[value="7d"][selected]')
+            ),
             message="the 7-day page",
         )
         week = sum(
