@@ -20,6 +20,8 @@ from cds_hooks.errors import CdsHooksError, Issue
 from service import __version__, store
 from service.api import (
     analytics,
+    analytics_page,
+    assets,
     benchmark,
     discovery,
     feedback,
@@ -62,7 +64,10 @@ def create_app(
     knowledge: Knowledge | None = None,
     clock: Callable[[], date] | None = None,
     fetcher_factory: FetcherFactory | None = None,
+    demo: bool = False,
 ) -> FastAPI:
+    """The application. ``demo`` mounts the demo EHR page (``/demo``): only the ``demo``
+    command sets it, never the environment, so no deployment can switch it on by mistake."""
     settings = settings or Settings()
     if knowledge is None:
         knowledge = load_knowledge()
@@ -119,6 +124,8 @@ def create_app(
     app.state.knowledge = knowledge
     # One signer for the links cards carry and the page that opens them (service.links).
     app.state.link_signer = link_signer = link_signer_for(settings)
+    app.state.clock = clock  # the clinical clock: today's date for ages, lab recency, examples
+    app.state.demo = demo
     app.state.evaluator = Evaluator(
         knowledge,
         base_url=settings.public_base_url,
@@ -136,9 +143,17 @@ def create_app(
 
     for module in (discovery, hooks, health, knowledge_pages, schedule_page, feedback, analytics):
         app.include_router(module.router)
+    app.include_router(analytics_page.router)
+    app.include_router(assets.router)
     app.include_router(metrics_endpoint.router)
     if settings.benchmark_floor:
         app.include_router(benchmark.router)
+    if demo:
+        from service.api.demo import routes as demo_routes
+        from service.api.demo.hosts import LoopbackHostMiddleware
+
+        app.include_router(demo_routes.router)
+        app.add_middleware(LoopbackHostMiddleware)
     openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json
 
     @app.exception_handler(CdsHooksError)

@@ -1,4 +1,4 @@
-"""The ``baclofen-cds`` command: serve, evaluate, fixtures, migrate, report.
+"""The ``baclofen-cds`` command: serve, demo, evaluate, fixtures, migrate, report.
 
 ``evaluate`` runs the same pipeline as ``POST /cds-services/{id}``: what it prints is what the
 service would answer.
@@ -69,6 +69,12 @@ def _serve(args: argparse.Namespace) -> int:
             **uvicorn_limits(settings),
         )
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from service.demo_server import run
+
+    return run(args.port)
 
 
 def _read_input(source: str) -> Any:
@@ -175,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 8080)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
     serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser(
+        "demo",
+        help="the service with a demo EHR page, for a look on this machine (127.0.0.1 only)",
+    )
+    demo.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one, printed)"
+    )
+    demo.set_defaults(run=_demo)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a CDS Hooks request (JSON)")
     evaluate.add_argument("file", help="a request or scenario file, or - for standard input")

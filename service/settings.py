@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     today: date | None = None
     # Mounts POST /benchmark/floor (bench/): the trivial endpoint workloads are compared with.
     benchmark_floor: bool = False
+    # GET /analytics, the override analytics of every client as a page: on when authentication
+    # is off (local use), else only when an operator turns it on for internal routing.
+    analytics_page: bool | None = None
+
+    @property
+    def analytics_page_enabled(self) -> bool:
+        return self.analytics_page if self.analytics_page is not None else not self.auth_required
 
     @field_validator(
         "fhir_allowed_bases",

@@ -7,74 +7,39 @@ tests/artifacts/ (git-ignored) for the record of the CI run.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from fastapi import FastAPI
 
 from service.app import create_app
 from service.fixtures import load_fixture
-from tests.conftest import FIXTURES, ROOT, make_settings
-from tests.requirements import unavailable
-
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.browser.support import ARTIFACTS, chromium, serving
+from tests.conftest import FIXTURES, make_settings
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     fixture = load_fixture(next(FIXTURES.glob("11-*.json")))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = make_settings(public_base_url=base)
-    app = create_app(settings, clock=lambda: fixture.evaluation_date)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield base
-    running.should_exit = True
-    thread.join(timeout=10)
+
+    def make_app(port: int) -> FastAPI:
+        settings = make_settings(public_base_url=f"http://127.0.0.1:{port}")
+        return create_app(settings, clock=lambda: fixture.evaluation_date)
+
+    with serving(make_app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        unavailable(
-            "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-    flags += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    for flag in (*flags, "--window-size=900,1100"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+def browser() -> Iterator[Any]:
+    with chromium() as driver:
+        yield driver
 
 
-def test_taper_page_in_a_browser(server: str, browser: object) -> None:
+def test_taper_page_in_a_browser(server: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
 

@@ -49,7 +49,7 @@ CONTROLLER_SETTINGS = PRODUCTION / "ingress-nginx-controller.yaml"
 # Files no kustomization applies, on purpose: each is validated on its own below.
 NOT_APPLIED = {SECRET_EXAMPLE, CONTROLLER_SETTINGS}
 # Routes that answer without authentication: never behind the Ingress.
-INTERNAL_ROUTES = ("/metrics", "/healthz", "/readyz", "/analytics/rules")
+INTERNAL_ROUTES = ("/metrics", "/healthz", "/readyz", "/analytics/rules", "/analytics")
 
 
 def setting_names() -> set[str]:

@@ -11,10 +11,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import FIXTURES, ROOT, codes, load_scenario
@@ -47,13 +49,17 @@ def stage_sources(target: Path) -> None:
                 shutil.copy2(origin, target / destination / origin.name)
 
 
-def run(*argv: str | Path, cwd: Path, timeout: float = 120) -> str:
+def clean_environment() -> dict[str, str]:
     # Nothing of this checkout or of the developer's settings may leak into the fresh install.
-    env = {
+    return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("BACLOFEN_CDS_") and k not in {"PYTHONPATH", "VIRTUAL_ENV"}
     }
+
+
+def run(*argv: str | Path, cwd: Path, timeout: float = 120) -> str:
+    env = clean_environment()
     result = subprocess.run(
         [str(a) for a in argv],
         cwd=cwd,
@@ -108,6 +114,25 @@ def test_installed_as_in_the_image_it_serves_its_bundled_fixtures(tmp_path: Path
 
     listed = [line.split()[0] for line in run(cli, "fixtures", cwd=elsewhere).splitlines()]
     assert listed == sorted(p.stem for p in FIXTURES.glob("*.json"))
+
+    # The quick start's demo, from the installed package alone: its templates, assets and
+    # example patients are package data.
+    pages = ["/demo", "/demo/assets/demo.js", "/demo/assets/demo.css", "/assets/pages.css"]
+    pages += ["/analytics", f"/demo/examples/{FIXTURE}"]
+    with subprocess.Popen(
+        [cli, "demo"], cwd=elsewhere, env=clean_environment(), stdout=subprocess.PIPE, text=True
+    ) as demo:
+        try:
+            assert demo.stdout is not None
+            url = demo.stdout.readline().split("open ", 1)[1].strip()
+            base = url.removesuffix("/demo")
+            for path in pages:
+                assert httpx.get(f"{base}{path}", timeout=30).status_code == 200, path
+            shown = httpx.post(f"{base}/demo/cards", json={"cards": []}, timeout=30)
+            assert "No cards" in shown.text
+        finally:
+            demo.send_signal(signal.SIGINT)
+            assert demo.wait(timeout=60) == 0
 
     bundled = Path(where[1]) / f"{FIXTURE}.json"
     found = codes(json.loads(run(cli, "evaluate", bundled, cwd=elsewhere)))
