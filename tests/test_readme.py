@@ -30,3 +30,21 @@ def test_issuer_examples_are_valid_settings(monkeypatch: pytest.MonkeyPatch, exa
     assert settings.trusted_issuers
     for issuer in settings.trusted_issuers.values():
         assert issuer.fhir_servers
+
+
+def shell_blocks_after(heading: str) -> list[str]:
+    section = README.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+
+
+def test_the_quick_start_server_and_the_test_command_use_separate_environments() -> None:
+    # The test command reinstalls the package (editable, with the dev tools) into its
+    # environment; had the quick-start server been installed there, its package would be
+    # replaced under it while it runs (/openapi.json answered 500, `evaluate` crashed).
+    serve, test = shell_blocks_after("Quick start")
+    assert test.strip() == "./scripts/test"
+    (serve_venv,) = re.findall(r"python3 -m venv (\S+)", serve)
+    (test_venv,) = re.findall(r"python3 -m venv (\S+)", (ROOT / "scripts" / "test").read_text())
+    assert serve_venv != test_venv
+    assert f"{serve_venv}/bin/baclofen-cds serve" in serve
+    assert " -e " not in serve  # a copy of the code, not a link to the working tree
