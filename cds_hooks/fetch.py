@@ -10,9 +10,14 @@ a URL or patient data.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
+
+# The prefetch key a fetch is made for, while resolution fetches it (each key in a task of its
+# own), so that a fetcher's logs can name it: "FHIR fetch failed" for "observations".
+PREFETCH_KEY: ContextVar[str | None] = ContextVar("cds_hooks_prefetch_key", default=None)
 
 
 class FetchError(Exception):

@@ -23,7 +23,12 @@ from cds_hooks.errors import (
     validation_issues,
 )
 from cds_hooks.request import CONTEXT_MODELS, HookRequest, OrderSelectContext
-from cds_hooks.resolution import DEFAULT_MAX_PAGES, Fetcher, resolve_prefetch
+from cds_hooks.resolution import (
+    DEFAULT_MAX_PAGES,
+    Fetcher,
+    is_operation_outcome,
+    resolve_prefetch,
+)
 from cds_hooks.response import CdsResponse
 from service.caller import Caller
 from service.clinical.assess import assess
@@ -46,6 +51,20 @@ _EXPECTED_TYPES = {
 FetcherFactory = Callable[[HookRequest, Caller], Fetcher | None]
 
 
+@dataclass(frozen=True)
+class ClinicalInputs:
+    """What the clinical core was given for one call: kept so that an answer can be explained
+    (``baclofen-cds evaluate --explain``)."""
+
+    today: date
+    patient_id: str
+    prefetch: Mapping[str, Any]  # resolved: sent or fetched, key by key
+    unavailable: Mapping[str, str]  # key -> why it could not be obtained
+    draft_orders: Any
+    selections: list[str] | None
+    patient_view: bool
+
+
 @dataclass
 class EvaluationResult:
     response: CdsResponse
@@ -55,6 +74,18 @@ class EvaluationResult:
     evaluation_ms: float
     fetched: list[str] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
+    inputs: ClinicalInputs | None = None
+    sent: list[str] = field(default_factory=list)  # prefetch keys the client sent
+
+
+@dataclass
+class PatientUnobtainable(CdsHooksError):
+    """412: no Patient. Carries what the call's access line reports: the hookInstance and the
+    prefetch keys fetched and missing (names only)."""
+
+    hook_instance: str = ""
+    fetched: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
 
 
 def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) -> None:
@@ -162,22 +193,38 @@ class Evaluator:
         )
         if "patient" in outcome.unavailable or outcome.values.get("patient") is None:
             reason = outcome.unavailable.get("patient", "the client sent null: no such patient")
-            raise precondition_failed(
+            refusal = precondition_failed(
                 f"the Patient resource is required and could not be obtained: {reason}",
                 "prefetch.patient",
             )
+            raise PatientUnobtainable(
+                refusal.status,
+                list(refusal.issues),
+                hook_instance=request.hookInstance,
+                fetched=list(outcome.fetched),
+                unavailable=sorted(outcome.unavailable),
+            )
 
-        started = time.perf_counter()
-        assessment = assess(
-            knowledge=self.knowledge,
+        inputs = ClinicalInputs(
             today=self.clock(),
             patient_id=context.patientId,
             prefetch=outcome.values,
             unavailable=outcome.unavailable,
-            base_url=self.base_url,
             draft_orders=draft_orders,
             selections=selections,
             patient_view=service.patient_view,
+        )
+        started = time.perf_counter()
+        assessment = assess(
+            knowledge=self.knowledge,
+            today=inputs.today,
+            patient_id=inputs.patient_id,
+            prefetch=inputs.prefetch,
+            unavailable=inputs.unavailable,
+            base_url=self.base_url,
+            draft_orders=inputs.draft_orders,
+            selections=inputs.selections,
+            patient_view=inputs.patient_view,
         )
         elapsed = (time.perf_counter() - started) * 1000
         response = CdsResponse(cards=assessment.cards)
@@ -189,4 +236,10 @@ class Evaluator:
             evaluation_ms=elapsed,
             fetched=outcome.fetched,
             unavailable=outcome.unavailable,
+            inputs=inputs,
+            sent=sorted(
+                key
+                for key, value in (request.prefetch or {}).items()
+                if key in self.templates and not is_operation_outcome(value)
+            ),
         )

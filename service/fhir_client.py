@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 import httpx
 import orjson
 
-from cds_hooks.fetch import FetchError
+from cds_hooks.fetch import PREFETCH_KEY, FetchError
 from service import __version__
 from service.fhir_servers import FhirBase, NotPermittedError
 from service.metrics import FHIR_FETCH_SECONDS, FHIR_FETCHES
@@ -145,7 +145,12 @@ class FhirFetcher:
             outcome = error.outcome if isinstance(error, FhirFetchError) else "invalid-answer"
             log.warning(
                 "FHIR fetch failed",
-                extra={"reason": error.reason, "outcome": outcome, "fhir_host": self._base.host},
+                extra={
+                    "reason": error.reason,
+                    "outcome": outcome,
+                    "fhir_host": self._base.host,
+                    "prefetch_key": PREFETCH_KEY.get(),
+                },
             )
             raise
         finally:
