@@ -46,6 +46,17 @@ def _list_of_strings(value: Any) -> Any:
     return value
 
 
+_ALL_INTERFACES = {"", "0.0.0.0", "::", "[::]"}
+
+
+def served_base_url(host: str, port: int) -> str:
+    """``http://HOST:PORT`` for a server bound there; ``localhost`` for all interfaces."""
+    name = "localhost" if host in _ALL_INTERFACES else host
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"  # an IPv6 address
+    return f"http://{name}:{port}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BACLOFEN_CDS_", extra="ignore")
 
@@ -53,7 +64,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     auth_required: bool = True
     trusted_issuers: dict[str, IssuerSettings] = Field(default_factory=dict)
-    public_base_url: str = "http://localhost:8080"
+    # Empty: the address served, http://HOST:PORT (see served_base_url).
+    public_base_url: str = ""
     fhir_allowed_bases: Annotated[list[str], NoDecode] = Field(default_factory=list)
     fhir_timeout_s: float = Field(default=3.0, gt=0, le=60)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -85,7 +97,16 @@ class Settings(BaseSettings):
     @field_validator("public_base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _base_url_from_the_address_served(self) -> Settings:
+        # Card links and the JWT audience must name a URL that reaches this service; without a
+        # setting, the best guess is the address served (``serve`` passes its --host and --port
+        # to the application through BACLOFEN_CDS_HOST and BACLOFEN_CDS_PORT).
+        if not self.public_base_url:
+            self.public_base_url = served_base_url(self.host, self.port)
+        return self
 
     @field_validator("log_level")
     @classmethod

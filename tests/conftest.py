@@ -52,10 +52,15 @@ def knowledge() -> Knowledge:
     return load_knowledge()
 
 
+# The base URL of card links and of tokens' audience in tests (tests/tokens.py, the snapshots).
+PUBLIC_BASE_URL = "http://localhost:8080"
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "auth_required": False,
         "database_url": "sqlite+aiosqlite:///:memory:",
+        "public_base_url": PUBLIC_BASE_URL,
     }
     values.update(overrides)
     return Settings(**values)
