@@ -20,6 +20,7 @@ from cds_hooks.errors import CdsHooksError, Issue
 from service import __version__, store
 from service.api import (
     analytics,
+    api_docs,
     benchmark,
     discovery,
     feedback,
@@ -132,6 +133,7 @@ def create_app(
     if settings.benchmark_floor:
         app.include_router(benchmark.router)
     openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json (issue 10)
+    api_docs.install(app, settings)  # GET /docs, its assets from the installed packages
 
     @app.exception_handler(CdsHooksError)
     async def cds_error(_: Request, error: CdsHooksError) -> Response:

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     today: date | None = None
     # Mounts POST /benchmark/floor (bench/): the trivial endpoint workloads are compared with.
     benchmark_floor: bool = False
+    # GET /docs (Swagger UI, served offline). Unset: on when authentication is off.
+    api_docs: bool | None = None
 
     @field_validator("fhir_allowed_bases", "cors_origins", mode="before")
     @classmethod
