@@ -88,7 +88,11 @@ def install(app: FastAPI, settings: Settings) -> None:
     async def api_docs(request: Request) -> Response:
         root = escape(request.scope.get("root_path", ""))
         page = _PAGE.format(
-            title=escape(app.title), root=root, assets=ASSETS_PATH, openapi=openapi, start=START_PATH
+            title=escape(app.title),
+            root=root,
+            assets=ASSETS_PATH,
+            openapi=openapi,
+            start=START_PATH,
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 

@@ -76,8 +76,7 @@ def test_swagger_ui_renders_the_operations_from_local_files(server: str, browser
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".opblock"))
     )
     paths = {
-        element.text
-        for element in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
+        element.text for element in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
     }
     assert "/cds-services/{service_id}" in paths
     assert "/cds-services/{service_id}/feedback" in paths
