@@ -7,6 +7,7 @@ Every refusal is a ``CdsHooksError`` carrying the OperationOutcome that explains
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -113,8 +114,23 @@ def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) 
         and patient.get("id") not in (None, patient_id)
     ):
         raise bad_request(
-            "prefetch.patient is not the patient of context.patientId", "prefetch.patient.id"
+            f"prefetch.patient is Patient {_shown_id(patient.get('id'))} but context.patientId "
+            f"is {_shown_id(patient_id)}: advice on another patient's record is refused. Send "
+            "the Patient of context.patientId in prefetch.patient (or leave prefetch.patient "
+            "out for it to be fetched), or set context.patientId to the prefetched Patient's id",
+            "prefetch.patient.id",
         )
+
+
+# A FHIR id (R4 "id" type): safe to quote back to the client that sent it, and short.
+_FHIR_ID = re.compile(r"[A-Za-z0-9.-]{1,64}")
+
+
+def _shown_id(value: Any) -> str:
+    """An id quoted for an error message, or what it is when it is no FHIR id at all."""
+    if isinstance(value, str) and _FHIR_ID.fullmatch(value):
+        return repr(value)
+    return "(not a FHIR id)"
 
 
 class Evaluator:
