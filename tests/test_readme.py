@@ -48,3 +48,34 @@ def test_the_quick_start_server_and_the_test_command_use_separate_environments()
     assert test_venvs and serve_venv not in test_venvs
     assert f"{serve_venv}/bin/baclofen-cds serve" in serve
     assert " -e " not in serve  # a copy of the code, not a link to the working tree
+
+
+def github_anchor(heading: str) -> str:
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_contents_list_every_section_in_order() -> None:
+    contents = next(line for line in README.splitlines() if line.startswith("**Contents:**"))
+    listed = re.findall(r"\[([^\]]+)\]\(#([^)]+)\)", contents)
+    headings = re.findall(r"^## (.+)$", README, re.MULTILINE)
+    assert [title for title, _ in listed] == headings
+    assert all(anchor == github_anchor(title) for title, anchor in listed)
+    # Near the top: the first screen.
+    assert README.index("**Contents:**") < README.index("## Quick start") < 2000
+
+
+def test_the_quick_start_says_what_is_needed_and_how_long() -> None:
+    section = README.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    assert "**What you need, how long.**" in section
+    for need in ("Python 3.11", "Node 20", "PostgreSQL", "minutes"):
+        assert need in section
+
+
+def test_the_authenticated_example_uses_the_test_issuer_and_the_served_address() -> None:
+    section = README.split("\n### Try it with authentication on\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    for step in ("test-issuer create", "test-issuer settings", "test-issuer token", " serve"):
+        assert step in block
+    assert "URL=http://127.0.0.1:8080/cds-services/baclofen-order-sign" in block
+    assert "Authorization: Bearer $TOKEN" in block
+    assert Settings().public_base_url == "http://127.0.0.1:8080"  # what the tokens name
