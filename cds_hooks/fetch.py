@@ -11,6 +11,7 @@ carries a token, a URL or patient data.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
@@ -19,6 +20,9 @@ from urllib.parse import parse_qs, unquote
 # told a refused connection from a timeout, or an HTML page from another patient's Bundle,
 # would make the service a probe of whatever its fetches can reach.
 NOT_PROVIDED = "the FHIR server did not provide it"
+# The prefetch key a fetch is made for, while resolution fetches it (each key in a task of its
+# own), so that a fetcher's logs can name it: "FHIR fetch failed" for "observations".
+PREFETCH_KEY: ContextVar[str | None] = ContextVar("cds_hooks_prefetch_key", default=None)
 
 
 class FetchError(Exception):

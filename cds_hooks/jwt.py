@@ -78,7 +78,7 @@ class TokenRejected(Exception):
 class TrustedIssuer:
     """What the verifier must know of one trusted client."""
 
-    jwks_url: str | None = None  # the only jku accepted; None when keys are configured inline
+    jwks_url: str | None = None  # the only jku accepted; None: a token naming a jku is refused
     tenants: frozenset[str] = frozenset()  # empty: the tenant claim is not checked
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cds_hooks.fetch import (
+    PREFETCH_KEY,
     SEARCH_BUNDLE,
     Expected,
     Fetcher,
@@ -79,6 +80,7 @@ async def resolve_prefetch(
     provided = provided or {}
 
     async def one(key: str, template: str) -> _Key:
+        PREFETCH_KEY.set(key)  # this key's task only: gather runs each in a task of its own
         query: str | None = None
         unresolvable = ""
         try:

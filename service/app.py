@@ -21,6 +21,7 @@ from service import __version__, store
 from service.api import (
     analytics,
     analytics_page,
+    api_docs,
     assets,
     benchmark,
     discovery,
@@ -155,6 +156,7 @@ def create_app(
         app.include_router(demo_routes.router)
         app.add_middleware(LoopbackHostMiddleware)
     openapi_document.install(app)  # the CDS Hooks bodies in /openapi.json
+    api_docs.install(app, settings)  # GET /docs, its assets from the installed packages
 
     @app.exception_handler(CdsHooksError)
     async def cds_error(_: Request, error: CdsHooksError) -> Response:

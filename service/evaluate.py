@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,12 @@ from cds_hooks.errors import (
     validation_issues,
 )
 from cds_hooks.request import CONTEXT_MODELS, HookRequest, OrderSelectContext
-from cds_hooks.resolution import DEFAULT_MAX_PAGES, Fetcher, resolve_prefetch
+from cds_hooks.resolution import (
+    DEFAULT_MAX_PAGES,
+    Fetcher,
+    is_operation_outcome,
+    resolve_prefetch,
+)
 from cds_hooks.response import CdsResponse
 from service.caller import Caller
 from service.clinical.assess import assess
@@ -59,6 +65,20 @@ _EXPECTED_TYPES = {
 FetcherFactory = Callable[[HookRequest, Caller], Fetcher | None]
 
 
+@dataclass(frozen=True)
+class ClinicalInputs:
+    """What the clinical core was given for one call: kept so that an answer can be explained
+    (``baclofen-cds evaluate --explain``)."""
+
+    today: date
+    patient_id: str
+    prefetch: Mapping[str, Any]  # resolved: sent or fetched, key by key
+    unavailable: Mapping[str, str]  # key -> why it could not be obtained
+    draft_orders: Any
+    selections: list[str] | None
+    patient_view: bool
+
+
 @dataclass
 class EvaluationResult:
     response: CdsResponse
@@ -68,6 +88,18 @@ class EvaluationResult:
     evaluation_ms: float
     fetched: list[str] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
+    inputs: ClinicalInputs | None = None
+    sent: list[str] = field(default_factory=list)  # prefetch keys the client sent
+
+
+@dataclass
+class PatientUnobtainable(CdsHooksError):
+    """412: no Patient. Carries what the call's access line reports: the hookInstance and the
+    prefetch keys fetched and missing (names only)."""
+
+    hook_instance: str = ""
+    fetched: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
 
 
 def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) -> None:
@@ -95,7 +127,11 @@ def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) 
         and patient.get("id") not in (None, patient_id)
     ):
         raise bad_request(
-            "prefetch.patient is not the patient of context.patientId", "prefetch.patient.id"
+            f"prefetch.patient is Patient {_shown_id(patient.get('id'))} but context.patientId "
+            f"is {_shown_id(patient_id)}: advice on another patient's record is refused. Send "
+            "the Patient of context.patientId in prefetch.patient (or leave prefetch.patient "
+            "out for it to be fetched), or set context.patientId to the prefetched Patient's id",
+            "prefetch.patient.id",
         )
 
 
@@ -142,6 +178,17 @@ class TimeBudget:
             raise OutOfTime(self.seconds) from None
         finally:
             self.used_s += time.perf_counter() - started
+
+
+# A FHIR id (R4 "id" type): safe to quote back to the client that sent it, and short.
+_FHIR_ID = re.compile(r"[A-Za-z0-9.-]{1,64}")
+
+
+def _shown_id(value: Any) -> str:
+    """An id quoted for an error message, or what it is when it is no FHIR id at all."""
+    if isinstance(value, str) and _FHIR_ID.fullmatch(value):
+        return repr(value)
+    return "(not a FHIR id)"
 
 
 class Evaluator:
@@ -262,23 +309,39 @@ class Evaluator:
             )
         if "patient" in outcome.unavailable or outcome.values.get("patient") is None:
             reason = outcome.unavailable.get("patient", "the client sent null: no such patient")
-            raise precondition_failed(
+            refusal = precondition_failed(
                 f"the Patient resource is required and could not be obtained: {reason}",
                 "prefetch.patient",
             )
+            raise PatientUnobtainable(
+                refusal.status,
+                list(refusal.issues),
+                hook_instance=request.hookInstance,
+                fetched=list(outcome.fetched),
+                unavailable=sorted(outcome.unavailable),
+            )
 
-        started = time.perf_counter()
-        assessment = await budget.run(
-            assess,
-            knowledge=self.knowledge,
+        inputs = ClinicalInputs(
             today=self.clock(),
             patient_id=context.patientId,
             prefetch=outcome.values,
             unavailable=outcome.unavailable,
-            base_url=self.base_url,
             draft_orders=draft_orders,
             selections=selections,
             patient_view=service.patient_view,
+        )
+        started = time.perf_counter()
+        assessment = await budget.run(
+            assess,
+            knowledge=self.knowledge,
+            today=inputs.today,
+            patient_id=inputs.patient_id,
+            prefetch=inputs.prefetch,
+            unavailable=inputs.unavailable,
+            base_url=self.base_url,
+            draft_orders=inputs.draft_orders,
+            selections=inputs.selections,
+            patient_view=inputs.patient_view,
             link_signer=self.link_signer,
         )
         elapsed = (time.perf_counter() - started) * 1000
@@ -291,4 +354,10 @@ class Evaluator:
             evaluation_ms=elapsed,
             fetched=outcome.fetched,
             unavailable=outcome.unavailable,
+            inputs=inputs,
+            sent=sorted(
+                key
+                for key, value in (request.prefetch or {}).items()
+                if key in self.templates and not is_operation_outcome(value)
+            ),
         )

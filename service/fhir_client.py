@@ -27,7 +27,7 @@ from urllib.parse import urljoin
 import httpx
 import orjson
 
-from cds_hooks.fetch import NOT_PROVIDED, FetchError
+from cds_hooks.fetch import NOT_PROVIDED, PREFETCH_KEY, FetchError
 from service import __version__
 from service.fhir_network import (
     AddressNotAllowed,
@@ -170,7 +170,12 @@ class FhirFetcher:
             outcome = error.outcome if isinstance(error, FhirFetchError) else "invalid-answer"
             log.warning(
                 "FHIR fetch failed",
-                extra={"reason": error.detail, "outcome": outcome, "fhir_host": self._base.host},
+                extra={
+                    "reason": error.detail,
+                    "outcome": outcome,
+                    "fhir_host": self._base.host,
+                    "prefetch_key": PREFETCH_KEY.get(),
+                },
             )
             raise
         finally:

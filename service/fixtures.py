@@ -63,11 +63,16 @@ def all_fixtures(directory: Path | None = None) -> Iterator[Fixture]:
 
 
 def find_fixture(key: str, directory: Path | None = None) -> Fixture:
+    """The fixture named by its file name (with or without ``.json``), or by its number
+    (``3`` or ``03``)."""
+    key = key.removesuffix(".json")
+    number = int(key) if key.isdigit() else None
     for fixture in all_fixtures(directory):
+        prefix = fixture.key.split("-")[0]
         if (
             fixture.key == key
             or fixture.key.startswith(key + "-")
-            or fixture.key.split("-")[0] == key
+            or (number is not None and prefix.isdigit() and int(prefix) == number)
         ):
             return fixture
     raise KeyError(key)

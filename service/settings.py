@@ -22,7 +22,14 @@ MIN_LINK_KEY_CHARS = 32  # e.g. `openssl rand -base64 32` gives 44
 
 
 class IssuerSettings(BaseModel):
-    """One trusted CDS client (an EHR): where its keys are and what it may ask us to fetch."""
+    """One trusted CDS client (an EHR): where its keys are and what it may ask us to fetch.
+
+    ``jwks_url`` alone: the keys are fetched from it, and it is the only ``jku`` accepted.
+    ``jwks`` alone: the keys as given; a token naming a ``jku`` is refused. Both: the keys as
+    given (pinned, never fetched), and ``jwks_url`` the only ``jku`` accepted: for a client
+    that names its key set's URL when that URL cannot or must not be reached (an offline test
+    of the CDS Hooks sandbox).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -32,9 +39,9 @@ class IssuerSettings(BaseModel):
     tenants: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _one_key_source(self) -> IssuerSettings:
-        if (self.jwks_url is None) == (self.jwks is None):
-            raise ValueError("give exactly one of jwks_url and jwks")
+    def _some_key_source(self) -> IssuerSettings:
+        if self.jwks_url is None and self.jwks is None:
+            raise ValueError("give jwks_url, jwks, or both")
         return self
 
 
@@ -50,6 +57,17 @@ def _list_of_strings(value: Any) -> Any:
     return value
 
 
+_ALL_INTERFACES = {"", "0.0.0.0", "::", "[::]"}
+
+
+def served_base_url(host: str, port: int) -> str:
+    """``http://HOST:PORT`` for a server bound there; ``localhost`` for all interfaces."""
+    name = "localhost" if host in _ALL_INTERFACES else host
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"  # an IPv6 address
+    return f"http://{name}:{port}"
+
+
 class Settings(BaseSettings):
     # Values are left out of error messages: several are secrets (keys, URLs with passwords).
     model_config = SettingsConfigDict(
@@ -60,7 +78,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     auth_required: bool = True
     trusted_issuers: dict[str, IssuerSettings] = Field(default_factory=dict)
-    public_base_url: str = "http://localhost:8080"
+    # Empty: the address served, http://HOST:PORT (see served_base_url).
+    public_base_url: str = ""
     fhir_allowed_bases: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Networks (CIDR) a FHIR server's name may resolve into although they are not public: a
     # hospital's internal FHIR server. Otherwise only public addresses (service.fhir_network).
@@ -103,6 +122,8 @@ class Settings(BaseSettings):
     # GET /analytics, the override analytics of every client as a page: on when authentication
     # is off (local use), else only when an operator turns it on for internal routing.
     analytics_page: bool | None = None
+    # GET /docs (Swagger UI, served offline). Unset: on when authentication is off.
+    api_docs: bool | None = None
 
     @property
     def analytics_page_enabled(self) -> bool:
@@ -131,7 +152,16 @@ class Settings(BaseSettings):
     @field_validator("public_base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _base_url_from_the_address_served(self) -> Settings:
+        # Card links and the JWT audience must name a URL that reaches this service; without a
+        # setting, the best guess is the address served (``serve`` passes its --host and --port
+        # to the application through BACLOFEN_CDS_HOST and BACLOFEN_CDS_PORT).
+        if not self.public_base_url:
+            self.public_base_url = served_base_url(self.host, self.port)
+        return self
 
     @field_validator("log_level")
     @classmethod

@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from service import reporting
-from service.settings import Settings
+from service.cli_support import HelpFormatter, load_settings
 from service.store.analytics import Window, WindowError, rule_stats, unmatched_feedback
 from service.store.database import Database, StoreUnavailable, unavailability_as_error
 from service.store.migrate import current_revision, head_revision, upgrade
@@ -24,15 +24,31 @@ from service.store.scope import ClientScope
 
 def add_commands(commands: Any) -> None:
     """Register the commands on the CLI's subparsers."""
-    migrate = commands.add_parser("migrate", help="create or update the store's schema")
+    migrate = commands.add_parser(
+        "migrate",
+        help="create or update the store's schema",
+        description="Create or update the schema of the store at BACLOFEN_CDS_DATABASE_URL "
+        "(serve does it at start-up too). Exit status 1 if the store is unreachable.",
+        formatter_class=HelpFormatter,
+    )
     migrate.set_defaults(run=_migrate)
 
     report = commands.add_parser(
-        "report", help="cards issued, accepted and overridden per rule code"
+        "report",
+        help="cards issued, accepted and overridden per rule code",
+        description="The rows of GET /analytics/rules: cards issued, accepted and overridden "
+        "per service and rule code. Exit status 1 if the store is unreachable or not "
+        "migrated, 2 on a bad date.",
+        formatter_class=HelpFormatter,
     )
-    report.add_argument("--since", help="cards issued from (ISO 8601 date or date-time; UTC)")
-    report.add_argument("--until", help="cards issued before (ISO 8601 date or date-time; UTC)")
-    report.add_argument("--format", choices=reporting.FORMATS, default="table")
+    report.add_argument(
+        "--since",
+        help="cards issued from (ISO 8601 date or date-time; UTC; default: the beginning)",
+    )
+    report.add_argument(
+        "--until", help="cards issued before (ISO 8601 date or date-time; UTC; default: now)"
+    )
+    report.add_argument("--format", choices=reporting.FORMATS, default="table", help="output")
     report.add_argument(
         "--issuer", help="only the cards issued to this EHR (its JWT iss; default: every card)"
     )
@@ -50,7 +66,7 @@ def _fail(message: str, status: int = 1) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    return asyncio.run(_migrate_database(Database(Settings().database_url)))
+    return asyncio.run(_migrate_database(Database(load_settings().database_url)))
 
 
 async def _migrate_database(database: Database) -> int:
@@ -76,7 +92,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.tenant and not args.issuer:
         return _fail("--tenant needs --issuer", status=2)
     scope = ClientScope(args.issuer, args.tenant) if args.issuer else None
-    database = Database(Settings().database_url)
+    database = Database(load_settings().database_url)
     return asyncio.run(_print_report(database, window, args.format, scope))
 
 

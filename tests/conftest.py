@@ -53,6 +53,8 @@ def knowledge() -> Knowledge:
 
 # Signs the schedule links of in-process apps: a fixed key keeps the snapshots stable.
 TEST_LINK_KEY = "test-only-link-key-0123456789abcdef"
+# The base URL of card links and of tokens' audience in tests (tests/tokens.py, the snapshots).
+PUBLIC_BASE_URL = "http://localhost:8080"
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -60,6 +62,7 @@ def make_settings(**overrides: Any) -> Settings:
         "auth_required": False,
         "database_url": "sqlite+aiosqlite:///:memory:",
         "link_keys": [TEST_LINK_KEY],
+        "public_base_url": PUBLIC_BASE_URL,
     }
     values.update(overrides)
     return Settings(**values)

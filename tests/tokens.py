@@ -36,7 +36,7 @@ EPIC_KID = "epic-cds-2026"
 EPIC_CLIENT_ID = "d45049c3-3441-40ef-ab4d-b9cd86a17225"
 EPIC_FHIR = "https://fhir.example-health.org/interconnect-fhir-oauth/api/FHIR/R4"
 
-PUBLIC_BASE = "http://localhost:8080"  # Settings.public_base_url's default
+PUBLIC_BASE = "http://localhost:8080"  # tests.conftest.PUBLIC_BASE_URL
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from service.api.access import annotate
 from service.api.body import read_json
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
+from service.evaluate import PatientUnobtainable
 from service.metrics import count_evaluation
 from service.store.scope import ClientScope
 
@@ -22,7 +23,17 @@ async def invoke(service_id: str, request: Request) -> Response:
     evaluator.service(service_id)  # 404 before reading a body we would not use
     caller = await authenticate(request)  # nor a body from a caller we do not trust
     body = await read_json(request, state.settings.max_body_bytes, state.settings.body_timeout_s)
-    result = await evaluator.evaluate(service_id, body, caller)
+    try:
+        result = await evaluator.evaluate(service_id, body, caller)
+    except PatientUnobtainable as refusal:
+        # A 412 is what EHRs show as nothing at all: its line must say which call and why.
+        annotate(
+            request,
+            hook_instance=refusal.hook_instance,
+            fetched=refusal.fetched,
+            unavailable=refusal.unavailable,
+        )
+        raise
     # Queued for the store, never awaited: a slow or absent database cannot delay the answer.
     state.advice_recorder.record(
         service_id,

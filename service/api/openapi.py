@@ -33,7 +33,10 @@ HOOK_PATH = "/cds-services/{service_id}"
 FEEDBACK_PATH = "/cds-services/{service_id}/feedback"
 
 _ERRORS = {
-    "400": "Malformed JSON, a wrong hook, a missing context field, invalid FHIR in draftOrders",
+    "400": (
+        "Malformed JSON, a wrong hook, a missing context field, invalid FHIR in draftOrders, "
+        "a prefetched Patient other than context.patientId's"
+    ),
     "401": "A missing or unacceptable JWT (no detail given)",
     "404": "No such service",
     "412": "The Patient could be obtained neither from prefetch nor from the FHIR server",

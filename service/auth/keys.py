@@ -70,6 +70,8 @@ class IssuerKeys:
         self._inline: dict[str, KeySet] = {}
         self._remote: dict[str, _Remote] = {}
         for issuer, config in issuers.items():
+            # Keys given inline are pinned: never fetched, even when a jwks_url is given too
+            # (then only the jku the issuer's tokens may name).
             if config.jwks is not None:
                 self._inline[issuer] = _inline_keys(issuer, config.jwks)
             elif config.jwks_url is not None:

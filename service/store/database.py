@@ -33,6 +33,9 @@ _SSL_FILES = ("sslrootcert", "sslcert", "sslkey")
 CONNECT_TIMEOUT_S = 5
 COMMAND_TIMEOUT_S = 15
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Writes one process runs at once on PostgreSQL: the pool holds 5 connections and may open 10
+# more; the rest stay for reads (analytics, readiness) while a burst of writes waits its turn.
+POSTGRES_CONCURRENT_WRITERS = 10
 
 # Execution option asking SQLite for the write lock when the transaction starts (migrations:
 # two processes starting at once must not both try to create the schema).
@@ -153,6 +156,11 @@ class Database:
         if self.dialect == "sqlite":
             _take_over_sqlite_transactions(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def concurrent_writers(self) -> int:
+        """Write transactions worth running at once: SQLite serialises writers anyway."""
+        return 1 if self.dialect == "sqlite" else POSTGRES_CONCURRENT_WRITERS
 
     def describe(self) -> str:
         """The URL without its password: safe for logs and error messages."""

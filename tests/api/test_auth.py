@@ -89,6 +89,23 @@ async def test_inline_keys_and_a_tenant(http: httpx.AsyncClient, scenario: Scena
     assert response.status_code == 200, response.text
 
 
+async def test_keys_pinned_for_an_issuer_that_names_a_jku(
+    knowledge: Knowledge, jwks: JwksServer, scenario: Scenario
+) -> None:
+    # The sandbox names its public key set's URL in every token; pinned, its keys are used
+    # as configured and that URL is never fetched (an offline test of the sandbox).
+    pinned = {SANDBOX_ISS: {"jwks_url": SANDBOX_JKU, "jwks": ec_key().jwks()}}
+    async with client_for(make_auth_app(knowledge, jwks, trusted_issuers=pinned)) as http:
+        accepted = await http.post(SIGN, json=scenario("03"), headers=bearer(sandbox_token(AUD)))
+        assert accepted.status_code == 200, accepted.text
+        other_jku = sign(sandbox_claims(AUD), ec_key(), jku="https://elsewhere.example/jwks")
+        before = rejections("jku-not-allowed")
+        refused = await http.post(SIGN, json=scenario("03"), headers=bearer(other_jku))
+        assert refused.status_code == 401
+        assert rejections("jku-not-allowed") - before == 1
+    assert jwks.requests == []
+
+
 def _no_token() -> dict[str, str]:
     return {}
 

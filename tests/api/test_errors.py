@@ -160,3 +160,31 @@ async def test_fhir_authorization_without_fhir_server_is_400(
     request = scenario("03")
     request["fhirAuthorization"] = {"access_token": "t", "token_type": "Bearer"}
     assert_outcome(await client.post(SIGN, json=request), 400, "fhirServer")
+
+
+async def test_prefetch_about_another_patient_names_both_ids_and_what_to_do(
+    client: httpx.AsyncClient, scenario: Callable[[str], dict[str, Any]]
+) -> None:
+    # As HealthChain's SandboxClient sends it: a random context.patientId beside a Patient of
+    # its own making.
+    request = scenario("03")
+    request["context"]["patientId"] = "c7d1e2f0-hc-42"
+    response = await client.post(SIGN, json=request)
+    assert_outcome(
+        response,
+        400,
+        "prefetch.patient is Patient 'pat-1' but context.patientId is 'c7d1e2f0-hc-42'",
+        "set context.patientId to the prefetched Patient's id",
+        "leave prefetch.patient out",
+    )
+    assert response.json()["issue"][0]["expression"] == ["prefetch.patient.id"]
+
+
+async def test_an_id_that_is_no_fhir_id_is_not_quoted_back(
+    client: httpx.AsyncClient, scenario: Callable[[str], dict[str, Any]]
+) -> None:
+    request = scenario("03")
+    request["prefetch"]["patient"]["id"] = "<script>" + "x" * 100
+    response = await client.post(SIGN, json=request)
+    assert_outcome(response, 400, "prefetch.patient is Patient (not a FHIR id) but")
+    assert "<script>" not in response.text

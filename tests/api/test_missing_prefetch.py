@@ -6,6 +6,8 @@ a real FHIR server.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 from cds_hooks.fetch import NOT_PROVIDED
 from service.app import create_app
 from service.clinical.knowledge import Knowledge
+from service.logs import JsonFormatter
 from service.prefetch_client import fetcher_factory_for
 from tests.api.test_errors import assert_outcome
 from tests.conftest import TODAY, codes
@@ -100,6 +103,32 @@ async def test_an_operation_outcome_in_prefetch_is_fetched_again(
     assert server.paths == ["/fhir/MedicationRequest"]
     assert codes(response.json()) == expected
     assert "interaction-opioid" in expected  # tramadol is only in the medication list
+
+
+def log_lines(caplog: pytest.LogCaptureFixture, message: str) -> list[dict[str, Any]]:
+    formatter = JsonFormatter()
+    lines = [json.loads(formatter.format(record)) for record in caplog.records]
+    return [line for line in lines if line["message"] == message]
+
+
+async def test_the_412_access_line_names_the_call_and_the_keys_missing(
+    knowledge: Knowledge,
+    scenario: Callable[[str], dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    request = without(scenario("03"), "patient", "allergies")
+    async with service(knowledge, FromPrefetch({}, status=404)) as http:
+        assert (await http.post(SIGN, json=request)).status_code == 412
+    [access] = log_lines(caplog, "request")
+    assert access["status"] == 412
+    assert access["hook_instance"] == request["hookInstance"]
+    assert access["unavailable"] == ["allergies", "patient"]
+    assert access["fetched"] == []
+    # Each failed fetch names the prefetch key it was for (and never the URL or a token).
+    failures = log_lines(caplog, "FHIR fetch failed")
+    assert sorted(line["prefetch_key"] for line in failures) == ["allergies", "patient"]
+    assert {line["reason"] for line in failures} == {"FHIR server answered 404"}
 
 
 @pytest.mark.parametrize("status", [401, 404])
