@@ -24,8 +24,8 @@ from typing import Any
 from bench.workloads import SERVICES, build, resource_count, scaled
 from service.clinical.assess import assess
 from service.clinical.knowledge import Knowledge, load_knowledge
-from service.clinical.schedule_codec import LinkSigner
-from service.evaluate import Evaluator
+from service.pipeline.evaluator import Evaluator
+from service.present.schedule_codec import LinkSigner
 
 TODAY = dt.date(2026, 11, 23)
 

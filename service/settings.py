@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     public_base_url: str = ""
     fhir_allowed_bases: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Networks (CIDR) a FHIR server's name may resolve into although they are not public: a
-    # hospital's internal FHIR server. Otherwise only public addresses (service.fhir_network).
+    # hospital's internal FHIR server. Otherwise only public addresses (service.fhir.network).
     fhir_allowed_networks: Annotated[list[IpNetwork], NoDecode] = Field(default_factory=list)
     fhir_timeout_s: float = Field(default=3.0, gt=0, le=60)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
-    # What a client may hold of the server before it is authenticated (service.serving):
+    # What a client may hold of the server before it is authenticated (service.app.serving):
     # the request line and headers, the time to send them and the body, connections at once.
     max_header_bytes: int = Field(default=16 * 1024, ge=4096, le=1024 * 1024)
     header_timeout_s: float = Field(default=10.0, gt=0, le=300)
@@ -108,11 +108,11 @@ class Settings(BaseSettings):
     # empty: none, the headers are ignored.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Keys of the printable schedule links' HMAC: the first signs, all verify (rotation).
-    # None: a random key of this process (service.links), refused by serve in production.
+    # None: a random key of this process (service.present.links), refused by serve in production.
     link_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     # Pages of one FHIR search read before the list is reported as incomplete.
     fhir_max_pages: int = Field(default=10, ge=1, le=100)
-    # CPU time one hook call's checks may take before it answers 503 (service.evaluate).
+    # CPU time one hook call's checks may take before it answers 503 (service.pipeline.evaluator).
     evaluation_timeout_s: float = Field(default=5.0, gt=0, le=60)
     # Pins the clinical clock to a date. For demonstrations and tests only: a pinned clock in
     # production would compute ages and lab recency wrongly, so the service warns when set.

@@ -14,11 +14,11 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from cds_hooks.jwt import ReplayCache
-from service.app import create_app
+from service.app.factory import create_app
 from service.auth import Authenticator
 from service.auth.keys import IssuerKeys
 from service.clinical.knowledge import Knowledge
-from service.evaluate import FetcherFactory
+from service.pipeline.evaluator import FetcherFactory
 from tests.conftest import TODAY, make_settings
 from tests.tokens import EPIC_FHIR, EPIC_ISS, EPIC_JKU, SANDBOX_ISS, SANDBOX_JKU, ec_key, rsa_key
 

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from service.app import create_app
+from service.app.factory import create_app
 from service.clinical.knowledge import Knowledge, load_knowledge
-from service.fixtures import Fixture, all_fixtures
+from service.pipeline.examples import Fixture, all_fixtures
 from service.settings import Settings
 from tests.conformance.transport import check_every_answer
 

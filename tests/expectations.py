@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from service.fixtures import load_fixture
+from service.pipeline.examples import load_fixture
 
 SEVERITY = {"info": 0, "warning": 1, "critical": 2}
 

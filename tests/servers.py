@@ -104,7 +104,7 @@ def start(
             "BACLOFEN_CDS_AUTH_REQUIRED": "false",
             "BACLOFEN_CDS_TODAY": "2026-11-23",  # the scenario files' evaluation date
             "BACLOFEN_CDS_LOG_LEVEL": "WARNING",
-            # serve refuses to start in production without link keys (service.links).
+            # serve refuses to start in production without link keys (service.present.links).
             "BACLOFEN_CDS_LINK_KEYS": TEST_LINK_KEY,
             **env,
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.caller import Caller
+from service.auth.caller import Caller
 
 BASE = "https://ehr.example/fhir/r4"
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from service.links import link_signer_for
+from service.present.links import link_signer_for
 from tests.conftest import make_settings
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from prometheus_client.metrics import MetricWrapperBase
 
-from service import metrics
+from service.observability import metrics
 from service.settings import Settings
 from tests.conftest import ROOT
 

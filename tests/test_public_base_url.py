@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.cli import main
+from service.cli.main import main
 from service.settings import Settings, served_base_url
 
 
@@ -33,15 +33,15 @@ def test_serve_gives_the_application_the_address_it_serves(
 ) -> None:
     import uvicorn
 
-    import service.logs
+    import service.observability.logs
 
     for name in ("HOST", "PORT", "WORKERS"):  # restored after the test: serve sets them
         monkeypatch.setenv(f"BACLOFEN_CDS_{name}", "")
         monkeypatch.delenv(f"BACLOFEN_CDS_{name}")
     seen: list[str] = []
-    # What the application (service.asgi) will read when uvicorn imports it.
+    # What the application (service.app.asgi) will read when uvicorn imports it.
     monkeypatch.setattr(uvicorn, "run", lambda *_, **__: seen.append(Settings().public_base_url))
-    monkeypatch.setattr(service.logs, "configure_logging", lambda level: None)
+    monkeypatch.setattr(service.observability.logs, "configure_logging", lambda level: None)
     monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", "false")
     assert main(["serve", "--port", "9123"]) == 0
     assert main(["serve", "--host", "0.0.0.0", "--port", "9124"]) == 0

@@ -2,7 +2,8 @@
 
 Each request gets an id: the caller's ``X-Request-ID`` when it is a short safe token (a load
 balancer's or the EHR's, so that their logs join ours), else a new one; it is echoed in the
-response and attached to every log line the request causes (``service.logs.REQUEST_ID``).
+response and attached to every log line the request causes
+(``service.observability.logs.REQUEST_ID``).
 
 The line holds the method, the route template, the path without its query string (the schedule
 page's query describes a schedule), the status and the duration. Routes add their own fields
@@ -23,9 +24,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.logs import REQUEST_ID
-from service.metrics import IN_FLIGHT, REQUEST_SECONDS, REQUESTS
-from service.services import SERVICES
+from service.observability.logs import REQUEST_ID
+from service.observability.metrics import IN_FLIGHT, REQUEST_SECONDS, REQUESTS
+from service.pipeline.services import SERVICES
 
 log = logging.getLogger("baclofen_cds.access")
 

@@ -13,11 +13,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from cds_hooks.errors import bad_request
-from service import reporting
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
 from service.api.store_errors import store_unavailable
-from service.store import StoreUnavailable
+from service.store import StoreUnavailable, reporting
 from service.store.analytics import Window, WindowError
 from service.store.scope import ClientScope
 

@@ -17,10 +17,8 @@ from starlette.responses import HTMLResponse, Response
 
 from cds_hooks.errors import bad_request, not_found
 from service.api.store_errors import store_unavailable
-from service.store import StoreUnavailable
-from service.store.analytics import ReasonCount, RuleStats, Window
-from service.web.templates import page
-from service.web.trend import (
+from service.api.web.templates import page
+from service.api.web.trend import (
     BY_KEY,
     DEFAULT_PERIOD,
     PERIODS,
@@ -31,6 +29,8 @@ from service.web.trend import (
     buckets,
     trend_chart,
 )
+from service.store import StoreUnavailable
+from service.store.analytics import ReasonCount, RuleStats, Window
 
 router = APIRouter()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from service.web.assets import PUBLIC, asset_response
+from service.api.web.assets import PUBLIC, asset_response
 
 router = APIRouter()
 

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from cds_hooks.discovery import DiscoveryResponse
 from service.api.responses import JsonResponse
 from service.api.security import authenticate_discovery
-from service.services import SERVICES
+from service.pipeline.services import SERVICES
 
 router = APIRouter()
 

@@ -29,7 +29,7 @@ from service.api.body import read_json
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
 from service.api.store_errors import store_unavailable
-from service.metrics import FEEDBACK
+from service.observability.metrics import FEEDBACK
 from service.store import StoreUnavailable
 from service.store.feedback import FeedbackRecord
 from service.store.scope import ClientScope

@@ -9,8 +9,8 @@ from service.api.access import annotate
 from service.api.body import read_json
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
-from service.evaluate import PatientUnobtainable
-from service.metrics import count_evaluation
+from service.observability.metrics import count_evaluation
+from service.pipeline.evaluator import PatientUnobtainable
 from service.store.scope import ClientScope
 
 router = APIRouter()

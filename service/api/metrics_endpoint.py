@@ -1,5 +1,5 @@
-"""``GET /metrics``: the Prometheus text exposition of ``service.metrics`` (unauthenticated:
-operators scrape it; keep it on internal routing, README "Operating it").
+"""``GET /metrics``: the Prometheus text exposition of ``service.observability.metrics``
+(unauthenticated: operators scrape it; keep it on internal routing, README "Operating it").
 
 With several workers (``baclofen-cds serve --workers N``) each process counts in files of its
 own under ``PROMETHEUS_MULTIPROC_DIR`` (``serve`` makes a fresh directory per start), and
@@ -29,8 +29,8 @@ from prometheus_client import (
 from starlette.responses import Response
 
 from service import __version__
-from service.metrics import set_build_info
-from service.serving import MULTIPROC_DIR_ENV
+from service.app.serving import MULTIPROC_DIR_ENV
+from service.observability.metrics import set_build_info
 
 router = APIRouter()
 

@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from cds_hooks import schemas
-from service.services import SERVICES
+from service.pipeline.services import SERVICES
 
 # Component name of each schema; its $defs become "<name>_<def>".
 COMPONENTS = {

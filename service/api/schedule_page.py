@@ -4,7 +4,7 @@ Server-rendered HTML with an inline SVG step chart (daily dose against day, from
 left) and a table of the steps with calendar dates, the product named as a person writes it,
 and on a taper or reduction the withdrawal signs to seek help for. No scripts, no external
 resources, printable. The URL carries only the schedule, signed by the service (see
-``service.clinical.schedule_codec``), never who it is for; the words come from the knowledge
+``service.present.schedule_codec``), never who it is for; the words come from the knowledge
 base (``counselling.yaml``).
 """
 
@@ -20,9 +20,9 @@ from cds_hooks.errors import bad_request
 from service.clinical.dosing.products import Form, Product
 from service.clinical.knowledge import Knowledge
 from service.clinical.knowledge.schema import ProductName
-from service.clinical.schedule_codec import PrintableSchedule, ScheduleCodecError, decode
 from service.clinical.schedules import Schedule, ScheduleKind, Step
 from service.clinical.wording import number
+from service.present.schedule_codec import PrintableSchedule, ScheduleCodecError, decode
 
 router = APIRouter()
 

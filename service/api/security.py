@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from service.caller import Caller
+from service.auth.caller import Caller
 
 
 async def authenticate(request: Request) -> Caller:

@@ -24,10 +24,10 @@ from cds_hooks.jwt import (
     TrustedIssuer,
     bearer_token,
 )
+from service.auth.caller import Caller
 from service.auth.keys import IssuerKeys
 from service.auth.replay import MemoryReplayCache, RedisReplayCache
-from service.caller import Caller
-from service.metrics import JWT_REJECTIONS
+from service.observability.metrics import JWT_REJECTIONS
 from service.settings import Settings
 
 log = logging.getLogger("baclofen_cds.auth")

@@ -8,12 +8,12 @@ from datetime import date
 from typing import Any
 
 from cds_hooks.response import Card
-from service.clinical.cards import CardSettings, build_cards
 from service.clinical.facts import build_facts
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.rules import evaluate
-from service.clinical.schedule_codec import LinkSigner
+from service.present.cards import CardSettings, build_cards
+from service.present.schedule_codec import LinkSigner
 
 
 @dataclass(frozen=True)

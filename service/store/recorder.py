@@ -20,7 +20,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from cds_hooks.response import Card
-from service.metrics import ADVICE_QUEUE_CAPACITY, ADVICE_QUEUE_DEPTH, ADVICE_RECORDING
+from service.observability.metrics import (
+    ADVICE_QUEUE_CAPACITY,
+    ADVICE_QUEUE_DEPTH,
+    ADVICE_RECORDING,
+)
 from service.store.advice import IssuedAdvice
 from service.store.database import StoreUnavailable
 from service.store.scope import ClientScope

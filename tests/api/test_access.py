@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from service.logs import JsonFormatter
+from service.observability.logs import JsonFormatter
 
 ACCESS = "baclofen_cds.access"
 

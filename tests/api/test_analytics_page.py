@@ -15,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 
 from service.api import analytics_page
+from service.api.web.trend import PERIODS
 from service.store.advice import IssuedAdvice
-from service.web.trend import PERIODS
 from tests.api.store_client import FEEDBACK, issue_cards, item
 from tests.api.test_errors import assert_outcome
 from tests.conftest import running

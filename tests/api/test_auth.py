@@ -12,7 +12,7 @@ import pytest
 
 from cds_hooks.request import HookRequest
 from cds_hooks.resolution import Fetcher
-from service.caller import Caller
+from service.auth.caller import Caller
 from service.clinical.knowledge import Knowledge
 from tests.auth_support import (
     SANDBOX_FHIR,

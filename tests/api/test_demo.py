@@ -16,11 +16,11 @@ import pytest
 from fastapi import FastAPI
 
 from service.api.demo.examples import Example, example_state, examples
-from service.app import create_app
+from service.api.web.templates import render
+from service.app.demo_server import demo_settings, no_fetching
+from service.app.factory import create_app
 from service.clinical.knowledge import Knowledge
-from service.demo_server import demo_settings, no_fetching
-from service.fixtures import find_fixture, load_fixture
-from service.web.templates import render
+from service.pipeline.examples import find_fixture, load_fixture
 from tests.api.test_errors import assert_outcome
 from tests.conftest import FIXTURES, TODAY, make_settings
 

@@ -17,8 +17,8 @@ import pytest
 from fastapi import FastAPI
 
 from service.clinical.knowledge import Knowledge
-from service.reporting import as_csv
 from service.store.analytics import ReasonCount, RuleStats
+from service.store.reporting import as_csv
 from tests.api.store_client import FEEDBACK, SIGN, item
 from tests.auth_support import JwksServer, bearer, make_auth_app
 from tests.conftest import running

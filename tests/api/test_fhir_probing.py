@@ -20,9 +20,9 @@ import pytest
 from fastapi import FastAPI
 
 from cds_hooks.fetch import NOT_PROVIDED
-from service.app import create_app
+from service.app.factory import create_app
 from service.clinical.knowledge import Knowledge
-from service.prefetch_client import fetcher_factory_for
+from service.fhir.fetchers import fetcher_factory_for
 from tests.conftest import TODAY, make_settings, running
 from tests.servers import free_port
 

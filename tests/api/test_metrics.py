@@ -19,9 +19,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from service import __version__
-from service.app import create_app
+from service.app.factory import create_app
 from service.clinical.knowledge import Knowledge
-from service.prefetch_client import fetcher_factory_for
+from service.fhir.fetchers import fetcher_factory_for
 from tests.api.store_client import FEEDBACK, SIGN, item
 from tests.api.test_missing_prefetch import EHR, FromPrefetch, without
 from tests.auth_support import JwksServer, client_for, make_auth_app

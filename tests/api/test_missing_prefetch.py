@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from cds_hooks.fetch import NOT_PROVIDED
-from service.app import create_app
+from service.app.factory import create_app
 from service.clinical.knowledge import Knowledge
-from service.logs import JsonFormatter
-from service.prefetch_client import fetcher_factory_for
+from service.fhir.fetchers import fetcher_factory_for
+from service.observability.logs import JsonFormatter
 from tests.api.test_errors import assert_outcome
 from tests.conftest import TODAY, codes
 from tests.conftest import make_settings as settings_for_tests

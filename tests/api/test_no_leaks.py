@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.clinical.knowledge import Knowledge
-from service.logs import JsonFormatter
+from service.observability.logs import JsonFormatter
 from tests.auth_support import SANDBOX_FHIR, JwksServer, bearer, client_for, make_auth_app
 from tests.tokens import audience, sandbox_token
 
@@ -173,7 +173,7 @@ async def test_an_unexpected_error_is_a_bare_500_with_security_headers(
 
 
 def test_logging_configuration_keeps_request_urls_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    from service.logs import configure_logging
+    from service.observability.logs import configure_logging
 
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", list(root.handlers))
@@ -193,7 +193,7 @@ async def test_at_debug_no_sql_parameter_reaches_a_log(
 ) -> None:
     """Was: with BACLOFEN_CDS_LOG_LEVEL=DEBUG, SQLAlchemy and the driver logged every
     statement with its parameters."""
-    from service.logs import QUIET_LIBRARIES, configure_logging
+    from service.observability.logs import QUIET_LIBRARIES, configure_logging
     from service.store import Database, Store
     from tests.store.helpers import feedback
 

@@ -1,6 +1,6 @@
 """The printable schedule page, linked from cards: what it shows, and what its URL carries.
 
-The URL is signed by the service (``service.clinical.schedule_codec``): the page shows only
+The URL is signed by the service (``service.present.schedule_codec``): the page shows only
 schedules a card linked, within the knowledge base's maxima, and writes the product's name and
 the withdrawal warning signs from the knowledge base.
 """
@@ -20,9 +20,9 @@ from fastapi import FastAPI
 
 from service.clinical.dosing.products import Form, Product
 from service.clinical.knowledge import Knowledge
-from service.clinical.schedule_codec import PrintableSchedule, encode
 from service.clinical.schedules import Schedule, ScheduleKind, Step
-from service.fixtures import all_fixtures
+from service.pipeline.examples import all_fixtures
+from service.present.schedule_codec import PrintableSchedule, encode
 from tests.conftest import FIXTURES, running
 
 SIGN = "/cds-services/baclofen-order-sign"

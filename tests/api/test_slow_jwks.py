@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from service.app import create_app
+from service.app.factory import create_app
 from service.clinical.knowledge import Knowledge
 from tests.auth_support import TENANT, TENANT_ISS, TENANT_KID, bearer
 from tests.conftest import TODAY, make_settings, running

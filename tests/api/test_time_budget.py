@@ -19,8 +19,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from service import evaluate
 from service.clinical.assess import assess
+from service.pipeline import evaluator as evaluate
 from tests import factories as f
 from tests.conftest import running
 

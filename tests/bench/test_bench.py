@@ -12,7 +12,7 @@ from typing import Any
 from bench import inprocess
 from bench.run import combine_rounds
 from bench.workloads import SERVICES, build, resource_count, scaled
-from service.services import SERVICES as CATALOGUE
+from service.pipeline.services import SERVICES as CATALOGUE
 from tests.conftest import ROOT
 from tests.requirements import unavailable
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from cds_hooks.feedback import FeedbackItem
 from service.api import analytics_page
-from service.app import create_app
+from service.app.factory import create_app
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.store import Database, Store
 from service.store.advice import IssuedAdvice

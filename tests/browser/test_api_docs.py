@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from service.app import create_app
+from service.app.factory import create_app
 from tests.conftest import TODAY, make_settings
 from tests.requirements import unavailable
 

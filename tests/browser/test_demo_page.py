@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from service.app import create_app
-from service.demo_server import demo_settings, no_fetching
+from service.app.demo_server import demo_settings, no_fetching
+from service.app.factory import create_app
 from tests.browser.support import chromium, save_screenshot, serious_violations, serving
 
 EXAMPLE = "03-increase-60-120-mg-day"  # 120 mg/day: above the 100 mg/day maximum

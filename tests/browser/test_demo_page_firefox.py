@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from service.app import create_app
-from service.demo_server import demo_settings, no_fetching
+from service.app.demo_server import demo_settings, no_fetching
+from service.app.factory import create_app
 from tests.browser.firefox import Firefox, firefox
 from tests.browser.support import ARTIFACTS, SERIOUS, axe_source, serving
 

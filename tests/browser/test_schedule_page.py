@@ -15,8 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from service.app import create_app
-from service.fixtures import load_fixture
+from service.app.factory import create_app
+from service.pipeline.examples import load_fixture
 from tests.browser.support import ARTIFACTS, chromium, serving
 from tests.conftest import FIXTURES, make_settings
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import main
+from service.cli.main import main
 from tests.conftest import FIXTURES, codes
 
 
@@ -113,17 +113,17 @@ def test_serve_warns_when_authentication_is_off(
 ) -> None:
     import uvicorn
 
-    import service.logs
+    import service.observability.logs
 
     served: list[str] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
     # Keeps the root logger as pytest set it up; what is logged is the same.
-    monkeypatch.setattr(service.logs, "configure_logging", lambda level: None)
+    monkeypatch.setattr(service.observability.logs, "configure_logging", lambda level: None)
     monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", auth_required)
     monkeypatch.setenv("BACLOFEN_CDS_LINK_KEYS", "a-random-secret-of-32-characters-or-more")
     with caplog.at_level(logging.WARNING):
         assert main(["serve"]) == 0
-    assert served == ["service.asgi:app"]
+    assert served == ["service.app.asgi:app"]
     off = [r for r in caplog.records if "authentication is OFF" in r.getMessage()]
     assert bool(off) is warned
 
@@ -131,12 +131,12 @@ def test_serve_warns_when_authentication_is_off(
 def test_serve_passes_the_server_limits_to_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
-    import service.logs
-    from service.serving import GuardedH11Protocol
+    import service.observability.logs
+    from service.app.serving import GuardedH11Protocol
 
     options: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: options.update(kwargs))
-    monkeypatch.setattr(service.logs, "configure_logging", lambda level: None)
+    monkeypatch.setattr(service.observability.logs, "configure_logging", lambda level: None)
     monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", "false")
     monkeypatch.setenv("BACLOFEN_CDS_MAX_HEADER_BYTES", "8192")
     monkeypatch.setenv("BACLOFEN_CDS_MAX_CONNECTIONS", "42")
@@ -168,7 +168,7 @@ def test_serve_refuses_several_workers_with_authentication_and_no_redis(
     assert run(capsys, "serve")[0] == 2
     monkeypatch.setenv("BACLOFEN_CDS_REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("BACLOFEN_CDS_LINK_KEYS", "a-random-secret-of-32-characters-or-more")
-    monkeypatch.setattr("service.logs.configure_logging", lambda level: None)
+    monkeypatch.setattr("service.observability.logs.configure_logging", lambda level: None)
     assert run(capsys, "serve")[0] == 0 and served
 
 
@@ -188,7 +188,7 @@ def test_serve_refuses_production_without_link_keys(
 
     served: list[str] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
-    monkeypatch.setattr("service.logs.configure_logging", lambda level: None)
+    monkeypatch.setattr("service.observability.logs.configure_logging", lambda level: None)
     monkeypatch.setenv("BACLOFEN_CDS_AUTH_REQUIRED", "false")
     monkeypatch.setenv("BACLOFEN_CDS_REDIS_URL", "redis://127.0.0.1:6379/0")
     for name, value in env.items():

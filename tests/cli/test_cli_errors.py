@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import build_parser, main
+from service.cli.main import build_parser, main
 from tests.cli.test_cli import run
 from tests.conftest import FIXTURES, ROOT
 

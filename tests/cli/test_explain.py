@@ -13,9 +13,9 @@ import pytest
 
 from service.clinical.assess import assess
 from service.clinical.knowledge import Knowledge
-from service.evaluate import EvaluationResult, Evaluator
-from service.explain import trace
-from service.fixtures import Fixture, all_fixtures, find_fixture
+from service.pipeline.evaluator import EvaluationResult, Evaluator
+from service.pipeline.examples import Fixture, all_fixtures, find_fixture
+from service.pipeline.explain import trace
 from tests.cli.test_cli import run
 from tests.conftest import FIXTURES, PUBLIC_BASE_URL
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from service.cli import main
+from service.cli.main import main
 from service.store.migrate import head_revision
 from tests.api.store_client import FEEDBACK, issue_cards, item
 from tests.conftest import running

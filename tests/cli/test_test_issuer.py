@@ -12,7 +12,7 @@ import httpx
 import jwt
 import pytest
 
-from service.local_issuer import DEFAULT_ISSUER, LocalTestIssuer
+from service.cli.local_issuer import DEFAULT_ISSUER, LocalTestIssuer
 from service.settings import Settings
 from tests.cli.test_cli_errors import command
 from tests.conftest import codes, load_scenario

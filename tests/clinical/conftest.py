@@ -11,9 +11,9 @@ import pytest
 from cds_hooks.response import Card
 from service.clinical.assess import Assessment, assess
 from service.clinical.knowledge import Knowledge
-from service.clinical.schedule_codec import LinkSigner
-from service.draft_orders import normalise_draft_orders
-from service.fixtures import Fixture
+from service.pipeline.draft_orders import normalise_draft_orders
+from service.pipeline.examples import Fixture
+from service.present.schedule_codec import LinkSigner
 from tests.conftest import TEST_LINK_KEY
 from tests.factories import TODAY
 

@@ -12,7 +12,7 @@ from html import unescape
 import cmarkgfm
 import pytest
 
-from service.clinical.cards import escape_markdown
+from service.present.cards import escape_markdown
 from tests import factories as f
 from tests.clinical.conftest import Assess, cards_by_code
 

@@ -8,7 +8,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from service.clinical.knowledge import Knowledge
-from service.fixtures import load_fixture
+from service.pipeline.examples import load_fixture
 from tests.clinical.conftest import assess_fixture
 from tests.conftest import FIXTURES
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.clinical.knowledge import Knowledge
-from service.fixtures import load_fixture
+from service.pipeline.examples import load_fixture
 from tests.conftest import FIXTURES
 from tests.expectations import check_example
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from service.clinical.knowledge import Knowledge
-from service.fixtures import load_fixture
+from service.pipeline.examples import load_fixture
 from tests.clinical.conftest import assess_fixture
 from tests.clinical.suggestion_checks import SELF_INFLICTED, STAY_AFTER_A_CHANGE, apply_suggestion
 from tests.conftest import FIXTURES

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from service.clinical.cards import rule_codes
+from service.present.cards import rule_codes
 from tests.clinical.conftest import Assess, action_resource, cards_by_code
 from tests.clinical.suggestion_checks import first_step_daily, steps_of
 from tests.factories import (

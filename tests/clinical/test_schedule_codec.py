@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from service.clinical.dosing.products import Form, Product
 from service.clinical.knowledge import Knowledge, load_knowledge
-from service.clinical.schedule_codec import (
+from service.clinical.schedules import Schedule, ScheduleKind, Step, taper, titration
+from service.present.schedule_codec import (
     LinkSigner,
     PrintableSchedule,
     ScheduleCodecError,
@@ -24,7 +25,6 @@ from service.clinical.schedule_codec import (
     decode,
     encode,
 )
-from service.clinical.schedules import Schedule, ScheduleKind, Step, taper, titration
 
 KNOWLEDGE = load_knowledge()
 TODAY = dt.date(2026, 11, 23)

@@ -15,7 +15,7 @@ import pytest
 from service.clinical.dosing.daily_dose import DoseKind, order_dose
 from service.clinical.dosing.products import recognise
 from service.clinical.knowledge import Knowledge
-from service.fixtures import load_fixture
+from service.pipeline.examples import load_fixture
 from tests.clinical.conftest import assess_fixture
 from tests.conftest import FIXTURES
 

@@ -30,7 +30,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.clinical.knowledge import load_knowledge
-from service.fixtures import load_fixture
+from service.pipeline.examples import load_fixture
 from tests.conftest import FIXTURES, ROOT, running
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"

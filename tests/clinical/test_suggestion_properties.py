@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from service.clinical.assess import Assessment, assess
 from service.clinical.knowledge import Knowledge, load_knowledge
-from service.draft_orders import normalise_draft_orders
+from service.pipeline.draft_orders import normalise_draft_orders
 from tests.clinical.suggestion_checks import (
     SELF_INFLICTED,
     STAY_AFTER_A_CHANGE,

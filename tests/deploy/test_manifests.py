@@ -22,8 +22,8 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from service.app import create_app
-from service.serving import GRACEFUL_SHUTDOWN_S
+from service.app.factory import create_app
+from service.app.serving import GRACEFUL_SHUTDOWN_S
 from service.settings import Settings
 from service.store.database import Database
 from service.store.recorder import DRAIN_TIMEOUT_S

@@ -19,7 +19,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from cds_hooks.jwt import Reason
-from service.app import create_app
+from service.app.factory import create_app
 from tests.api.store_client import FEEDBACK, item
 from tests.conftest import make_settings
 from tests.deploy.kubernetes import MONITORING, one, render

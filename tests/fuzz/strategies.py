@@ -21,7 +21,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from service.fixtures import Fixture, all_fixtures
+from service.pipeline.examples import Fixture, all_fixtures
 from tests import factories as f
 from tests.conftest import FIXTURES
 

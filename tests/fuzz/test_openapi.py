@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from service.app import create_app
+from service.app.factory import create_app
 from tests.conformance.answers import check_answer
 from tests.conftest import make_settings
 from tests.fuzz.limits import ANSWER_WITHIN_S, DEAD_FHIR_BASE, examples

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from service.clinical.knowledge import Knowledge
-from service.prefetch_client import fetcher_factory_for
+from service.fhir.fetchers import fetcher_factory_for
 from service.settings import Settings
 from tests.auth_support import JwksServer, bearer, client_for, make_auth_app, trusted_issuers
 from tests.conftest import load_scenario

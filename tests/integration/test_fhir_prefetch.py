@@ -19,11 +19,11 @@ import pytest
 
 from cds_hooks.fetch import NOT_PROVIDED, check_answer, expected_answer
 from cds_hooks.prefetch import render_template
-from service.app import create_app
-from service.cli import main
+from service.app.factory import create_app
+from service.cli.main import main
 from service.clinical.knowledge import Knowledge
-from service.fixtures import Fixture, load_fixture
-from service.logs import JsonFormatter
+from service.observability.logs import JsonFormatter
+from service.pipeline.examples import Fixture, load_fixture
 from tests.api.test_errors import assert_outcome
 from tests.conftest import FIXTURES, codes, scenario_files
 from tests.conftest import make_settings as settings_for_tests

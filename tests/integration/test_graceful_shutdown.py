@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.fixtures import load_fixture
+from service.pipeline.examples import load_fixture
 from tests.conftest import FIXTURES, codes
 from tests.integration.conftest import FhirTestServer, resources_of
 from tests.servers import start

@@ -107,7 +107,8 @@ def test_installed_as_in_the_image_it_serves_its_bundled_fixtures(tmp_path: Path
     where = run(
         python,
         "-c",
-        "import service, service.fixtures as f; print(service.__file__); print(f.fixtures_dir())",
+        "import service, service.pipeline.examples as f; "
+        "print(service.__file__); print(f.fixtures_dir())",
         cwd=elsewhere,
     ).split()
     assert all(Path(path).is_relative_to(venv) for path in where), where

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from cds_hooks.fetch import NOT_PROVIDED, FetchError
-from service import fhir_client
-from service.fhir_client import FhirClient
-from service.fhir_servers import FhirBase
+from service.fhir import client as fhir_client
+from service.fhir.client import FhirClient
+from service.fhir.servers import FhirBase
 
 BASE = FhirBase.parse("https://ehr.example.org/fhir")
 PATIENT = {"resourceType": "Patient", "id": "p1"}

@@ -18,14 +18,14 @@ import httpcore
 import pytest
 
 from cds_hooks.fetch import NOT_PROVIDED, FetchError
-from service.fhir_client import FhirClient
-from service.fhir_network import (
+from service.fhir.client import FhirClient
+from service.fhir.network import (
     AddressNotAllowed,
     AddressPolicy,
     GuardedNetworkBackend,
     parse_networks,
 )
-from service.fhir_servers import FhirBase
+from service.fhir.servers import FhirBase
 
 
 @pytest.mark.parametrize(

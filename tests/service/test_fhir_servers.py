@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.caller import Caller
-from service.fhir_servers import (
+from service.auth.caller import Caller
+from service.fhir.servers import (
     FhirBase,
     NotPermittedError,
     check_allowed_bases,

@@ -10,8 +10,8 @@ import pytest
 
 from cds_hooks.fetch import FetchError, RefusingFetcher
 from cds_hooks.request import HookRequest
-from service.caller import Caller
-from service.prefetch_client import PrefetchClient, fetcher_factory_for
+from service.auth.caller import Caller
+from service.fhir.fetchers import PrefetchClient, fetcher_factory_for
 from tests.conftest import make_settings as settings_for_tests
 
 EHR = "https://ehr.example.org/fhir"

@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service.fixtures import Fixture, find_fixture
+from service.pipeline.examples import Fixture, find_fixture
 from tests.conformance.answers import check_answer
 from tests.conftest import FIXTURES, ROOT
 from tests.integration.conftest import FhirTestServer, fhir_server_process, resources_of

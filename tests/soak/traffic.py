@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.fixtures import Fixture
+from service.pipeline.examples import Fixture
 from tests.tokens import EPIC_ISS, SANDBOX_ISS, ec_key, epic_claims, rsa_key, sandbox_claims, sign
 
 # Kinds of call and how often each is sent.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.web.markdown import render_markdown, safe_url
+from service.api.web.markdown import render_markdown, safe_url
 
 HOSTILE = [
     "<script>alert(1)</script>",

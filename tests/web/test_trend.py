@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from service.web.trend import BY_KEY, PERIODS, Period, TrendPoint, buckets, trend_chart
+from service.api.web.trend import BY_KEY, PERIODS, Period, TrendPoint, buckets, trend_chart
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: p.key)

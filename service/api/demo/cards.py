@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from service.web.markdown import render_markdown, safe_url
+from service.api.web.markdown import render_markdown, safe_url
 
 MAX_CARDS = 100
 MAX_TEXT = 2_000  # a summary, a label: the specification asks < 140 characters for a summary

@@ -17,7 +17,7 @@ from service.api.demo.chart import ChartSummary, chart_summary
 from service.clinical.facts.bundles import resources
 from service.clinical.facts.medications import baclofen_order, medication_index
 from service.clinical.knowledge import Knowledge
-from service.fixtures import Fixture, all_fixtures
+from service.pipeline.examples import Fixture, all_fixtures
 
 EDITABLE_DRAFTS = frozenset({"MedicationRequest", "ServiceRequest"})
 HOOKS = {

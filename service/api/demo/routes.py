@@ -16,8 +16,8 @@ from service.api.body import read_json
 from service.api.demo.cards import CardShapeError, card_views
 from service.api.demo.examples import example_state, examples, find_example
 from service.api.responses import JsonResponse
-from service.web.assets import DEMO, asset_response
-from service.web.templates import page, render
+from service.api.web.assets import DEMO, asset_response
+from service.api.web.templates import page, render
 
 router = APIRouter(include_in_schema=False)
 

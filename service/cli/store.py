@@ -14,8 +14,8 @@ import json
 import sys
 from typing import Any
 
-from service import reporting
-from service.cli_support import HelpFormatter, load_settings
+from service.cli.support import HelpFormatter, load_settings
+from service.store import reporting
 from service.store.analytics import Window, WindowError, rule_stats, unmatched_feedback
 from service.store.database import Database, StoreUnavailable, unavailability_as_error
 from service.store.migrate import current_revision, head_revision, upgrade

@@ -37,7 +37,7 @@ from service.clinical.rules.base import (
     order_dose_text,
 )
 from service.clinical.rules.data import not_evaluated, unchecked, unidentified_orders
-from service.evaluate import ClinicalInputs, EvaluationResult
+from service.pipeline.evaluator import ClinicalInputs, EvaluationResult
 
 WIDTH = 100
 FIRED = "fired"

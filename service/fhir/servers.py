@@ -18,7 +18,7 @@ with user information, ``.``/``..`` segments (also percent-encoded, or encoded t
 backslashes or whitespace are refused rather than normalised: whatever a server would make
 of them, they are not needed by an honest client. ``https`` is required except on loopback.
 Which addresses a host name may resolve to is checked when connecting
-(``service.fhir_network``).
+(``service.fhir.network``).
 """
 
 from __future__ import annotations

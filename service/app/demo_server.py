@@ -16,8 +16,8 @@ from pathlib import Path
 
 from cds_hooks.request import HookRequest
 from cds_hooks.resolution import Fetcher
-from service.caller import Caller
-from service.serving import GRACEFUL_SHUTDOWN_S
+from service.app.serving import GRACEFUL_SHUTDOWN_S
+from service.auth.caller import Caller
 from service.settings import Settings
 
 HOST = "127.0.0.1"
@@ -64,8 +64,8 @@ def bind(port: int) -> socket.socket:
 def run(port: int) -> int:
     import uvicorn
 
-    from service.app import create_app
-    from service.logs import configure_logging
+    from service.app.factory import create_app
+    from service.observability.logs import configure_logging
 
     try:
         listener = bind(port)

@@ -1,6 +1,6 @@
 """Which addresses the FHIR client may connect to, checked after name resolution.
 
-``service.fhir_servers`` decides which URLs may be fetched; a host name in one of them can
+``service.fhir.servers`` decides which URLs may be fetched; a host name in one of them can
 still resolve to an address inside the service's own network: a cloud metadata endpoint
 (169.254.169.254), the pod network, a database, the service itself on loopback. So the FHIR
 client resolves every name itself, refuses the connection when any address of the name is not
@@ -10,7 +10,7 @@ second resolution cannot give another answer (DNS rebinding).
 
 A host written as an IP address, or ``localhost``, is used as written: such a URL can only
 have been allowed by the configuration (an issuer's ``fhir_servers``, the allow-list), or be
-loopback in local development, where ``service.fhir_servers`` permits loopback only.
+loopback in local development, where ``service.fhir.servers`` permits loopback only.
 
 Proxy environment variables are not used by the FHIR client: through a proxy, the address
 connected to would be the proxy's, and the policy could not be checked.

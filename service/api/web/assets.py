@@ -21,7 +21,7 @@ DEMO = {"demo.js": JS, "demo.css": CSS}  # /demo/assets/{name}: only where the d
 
 @cache
 def _content(name: str) -> bytes:
-    return (files("service.web") / "static" / name).read_bytes()
+    return (files("service.api.web") / "static" / name).read_bytes()
 
 
 def asset_response(name: str, served: dict[str, str]) -> Response:

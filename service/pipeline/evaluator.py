@@ -35,13 +35,13 @@ from cds_hooks.resolution import (
     resolve_prefetch,
 )
 from cds_hooks.response import CdsResponse
-from service.caller import Caller
+from service.auth.caller import Caller
 from service.clinical.assess import assess
-from service.clinical.cards import rule_codes
 from service.clinical.knowledge import Knowledge
-from service.clinical.schedule_codec import LinkSigner
-from service.draft_orders import normalise_draft_orders, references_in
-from service.services import SERVICES, CdsService, prefetch_templates
+from service.pipeline.draft_orders import normalise_draft_orders, references_in
+from service.pipeline.services import SERVICES, CdsService, prefetch_templates
+from service.present.cards import rule_codes
+from service.present.schedule_codec import LinkSigner
 
 log = logging.getLogger("baclofen_cds.evaluate")
 

@@ -20,8 +20,8 @@ _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(.*)$")
 
 def fixtures_dir() -> Path:
     """Bundled in the wheel as ``service/_bundled_fixtures``, or ``fixtures/`` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_bundled_fixtures", here.parent / "fixtures"):
+    package = Path(__file__).resolve().parent.parent  # service/
+    for candidate in (package / "_bundled_fixtures", package.parent / "fixtures"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("no fixtures directory found next to the service package")

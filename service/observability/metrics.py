@@ -43,7 +43,7 @@ CARDS = Counter(
 )
 # One FHIR read (a prefetch query or a next page, with its redirects and retry), by the
 # resource type queried ("page" for a next-page link) and outcome ("ok" or a failure kind:
-# service.fhir_client.OUTCOMES).
+# service.fhir.client.OUTCOMES).
 FHIR_FETCHES = Counter(
     "baclofen_cds_fhir_fetches_total",
     "FHIR reads made to complete prefetch, by resource type and outcome",

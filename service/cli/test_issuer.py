@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from service.cli_support import CliError, HelpFormatter, whole_number
-from service.local_issuer import (
+from service.cli.local_issuer import (
     DEFAULT_ISSUER,
     DEFAULT_LIFETIME_S,
     MAX_LIFETIME_S,
     IssuerDirectoryError,
     LocalTestIssuer,
 )
+from service.cli.support import CliError, HelpFormatter, whole_number
 
 WARNING = (
     "FOR TESTING ONLY: anyone who can read the issuer's directory can sign as it. "

@@ -3,12 +3,12 @@
 For each hook call, ``PrefetchClient`` (the evaluator's fetcher factory) decides:
 
 * no ``fhirServer``: no fetcher; missing keys are reported as such;
-* a ``fhirServer`` not allowed for the caller (``service.fhir_servers``): a fetcher that
+* a ``fhirServer`` not allowed for the caller (``service.fhir.servers``): a fetcher that
   refuses every query without contacting anything, so each missing key says why;
 * otherwise a fetcher for that server with the call's ``fhirAuthorization`` token.
 
 What a missing key then means (412 for the patient, a ``data-missing`` card for the rest) is
-decided by ``service.evaluate``.
+decided by ``service.pipeline.evaluator``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import httpx
 
 from cds_hooks.fetch import Fetcher, RefusingFetcher
 from cds_hooks.request import HookRequest
-from service.caller import Caller
-from service.fhir_client import FhirClient
-from service.fhir_network import AddressPolicy
-from service.fhir_servers import NotPermittedError, check_allowed_bases, permitted_base
+from service.auth.caller import Caller
+from service.fhir.client import FhirClient
+from service.fhir.network import AddressPolicy
+from service.fhir.servers import NotPermittedError, check_allowed_bases, permitted_base
 from service.settings import Settings
 
 log = logging.getLogger("baclofen_cds.prefetch")

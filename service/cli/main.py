@@ -18,8 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from cds_hooks.errors import CdsHooksError
-from service.caller import Caller
-from service.cli_support import (
+from service.app.serving import (
+    GRACEFUL_SHUTDOWN_S,
+    refusals,
+    uvicorn_limits,
+    worker_metrics_directory,
+)
+from service.auth.caller import Caller
+from service.cli.store import add_commands as add_store_commands
+from service.cli.support import (
     CliError,
     HelpFormatter,
     env_name,
@@ -28,15 +35,8 @@ from service.cli_support import (
     run,
     whole_number,
 )
-from service.local_issuer_cli import add_commands as add_test_issuer_commands
-from service.serving import (
-    GRACEFUL_SHUTDOWN_S,
-    refusals,
-    uvicorn_limits,
-    worker_metrics_directory,
-)
+from service.cli.test_issuer import add_commands as add_test_issuer_commands
 from service.settings import Settings
-from service.store_cli import add_commands as add_store_commands
 
 HOOK_TO_SERVICE = {
     "order-select": "baclofen-order-select",
@@ -67,7 +67,7 @@ evaluates a scenario as `fixtures show` prints it.
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.logs import configure_logging
+    from service.observability.logs import configure_logging
 
     configured = load_settings()
     host = args.host or configured.host
@@ -97,7 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
     # multiprocess mode), in a directory that must be new for each start of the server.
     with worker_metrics_directory(workers):
         uvicorn.run(
-            "service.asgi:app",
+            "service.app.asgi:app",
             host=host,
             port=port,
             workers=workers,
@@ -112,7 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from service.demo_server import run
+    from service.app.demo_server import run
 
     return run(args.port)
 
@@ -135,8 +135,8 @@ def _read_input(source: str) -> Any:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from service.app import create_app
-    from service.fixtures import shift_dates
+    from service.app.factory import create_app
+    from service.pipeline.examples import shift_dates
 
     document = _read_input(args.file)
     settings = load_settings()
@@ -164,8 +164,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         request = shift_dates(request, (dt.date.today() - scenario_date).days)
         today = dt.date.today()
 
-    from service.evaluate import EvaluationResult, Evaluator
-    from service.prefetch_client import fetcher_factory_for
+    from service.fhir.fetchers import fetcher_factory_for
+    from service.pipeline.evaluator import EvaluationResult, Evaluator
 
     fetching = fetcher_factory_for(settings)
     app = create_app(
@@ -190,7 +190,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         problems = "; ".join(issue.diagnostics for issue in error.issues)
         raise CliError(f"the service would answer {error.status}: {problems}") from None
     if args.explain:
-        from service.explain import explain
+        from service.pipeline.explain import explain
 
         print(explain(result, app.state.knowledge), file=sys.stderr)
     print(json.dumps(result.response.to_json_dict(), indent=2, ensure_ascii=False))
@@ -198,7 +198,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _fixtures(args: argparse.Namespace) -> int:
-    from service.fixtures import all_fixtures, find_fixture
+    from service.pipeline.examples import all_fixtures, find_fixture
 
     if args.action == "show":
         if not args.name:

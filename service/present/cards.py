@@ -24,7 +24,6 @@ from cds_hooks.response import (
     Source,
     Suggestion,
 )
-from service.clinical import resources
 from service.clinical.facts import BaclofenOrder
 from service.clinical.findings import (
     CancelOrder,
@@ -36,13 +35,14 @@ from service.clinical.findings import (
     UpdateDose,
 )
 from service.clinical.knowledge import Knowledge
-from service.clinical.schedule_codec import (
+from service.clinical.schedules import ScheduleKind
+from service.present import resources
+from service.present.schedule_codec import (
     LinkSigner,
     PrintableSchedule,
     beyond_maxima,
     encode,
 )
-from service.clinical.schedules import ScheduleKind
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 # GitHub-flavoured Markdown (what EHRs and the CDS Hooks sandbox render) turns "www.x",

@@ -39,9 +39,9 @@ from service.api.responses import error_response, internal_error_response
 from service.auth import install_authentication
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.clinical.rules import check_catalogue
-from service.evaluate import Evaluator, FetcherFactory
-from service.links import link_signer_for
-from service.prefetch_client import PrefetchClient, fetcher_factory_for
+from service.fhir.fetchers import PrefetchClient, fetcher_factory_for
+from service.pipeline.evaluator import Evaluator, FetcherFactory
+from service.present.links import link_signer_for
 from service.settings import Settings
 
 NO_FASTAPI_TELEMETRY: TelemetryConfig = {
@@ -108,8 +108,9 @@ def create_app(
         redirect_slashes=False,
         # FastAPI's own OpenTelemetry export is off, whatever the environment says: its logs
         # carry exception messages, which may quote patient data, and its spans would record
-        # URLs with patient ids. The service's metrics and logs are its own (service.metrics,
-        # service.api.access). It also spares a provider lookup on every request.
+        # URLs with patient ids. The service's metrics and logs are its own
+        # (service.observability.metrics, service.api.access). It also spares a provider lookup
+        # on every request.
         telemetry=NO_FASTAPI_TELEMETRY,
     )
     app.state.on_startup = []  # async callables run in order at start-up
@@ -123,7 +124,7 @@ def create_app(
         app.state.on_shutdown.append(fetcher_factory.aclose)
     app.state.settings = settings
     app.state.knowledge = knowledge
-    # One signer for the links cards carry and the page that opens them (service.links).
+    # One signer for the links cards carry and the page that opens them (service.present.links).
     app.state.link_signer = link_signer = link_signer_for(settings)
     app.state.clock = clock  # the clinical clock: today's date for ages, lab recency, examples
     app.state.demo = demo

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.fhir_servers import NotPermittedError, permitted_base
+from service.fhir.servers import NotPermittedError, permitted_base
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Caller:
 
     def may_fetch_from(self, fhir_server: str) -> bool:
         """Whether ``fhir_server`` lies under one of this caller's FHIR bases (the rules are
-        those of ``service.fhir_servers``: same scheme, host and port, path continuing at a
+        those of ``service.fhir.servers``: same scheme, host and port, path continuing at a
         segment boundary, https except on loopback)."""
         try:
             permitted_base(fhir_server, self.fhir_servers, loopback_only=self.loopback_fhir_servers)

@@ -20,7 +20,7 @@ SCRIPTED_PAGE_POLICY = PAGE_POLICY + "; script-src 'self'; connect-src 'self'"
 @cache
 def environment() -> Environment:
     return Environment(
-        loader=PackageLoader("service.web", "templates"),
+        loader=PackageLoader("service.api.web", "templates"),
         # Every template is HTML or SVG: escape whatever its name.
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,  # a misspelt variable is an error, not an empty string

@@ -1,4 +1,4 @@
-"""The key that signs the printable schedule links (``service.clinical.schedule_codec``).
+"""The key that signs the printable schedule links (``service.present.schedule_codec``).
 
 ``BACLOFEN_CDS_LINK_KEYS`` holds one key or several (comma-separated): the first signs new
 links, every one verifies, so a key is rotated by adding the new one after the old, everywhere,
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from service.clinical.schedule_codec import LinkSigner
+from service.present.schedule_codec import LinkSigner
 from service.settings import Settings
 
 log = logging.getLogger("baclofen_cds.links")

@@ -5,7 +5,7 @@ total time budget (``BACLOFEN_CDS_FHIR_TIMEOUT_S``), which covers every key, pag
 redirect of the call. GETs are retried once, after a short random pause, on connection errors
 and 502/503/504. Redirects are followed only to URLs under the same base, so the token never
 travels elsewhere, and every connection only to an address the policy permits
-(``service.fhir_network``). A failure tells the caller only that the data could not be had;
+(``service.fhir.network``). A failure tells the caller only that the data could not be had;
 what happened is logged. URLs, tokens and response bodies never appear in either.
 
 Every read is counted in ``baclofen_cds_fhir_fetches_total`` by resource type and outcome, and
@@ -29,15 +29,15 @@ import orjson
 
 from cds_hooks.fetch import NOT_PROVIDED, PREFETCH_KEY, FetchError
 from service import __version__
-from service.fhir_network import (
+from service.fhir.network import (
     AddressNotAllowed,
     AddressPolicy,
     GuardedTransport,
     Resolver,
     system_resolve,
 )
-from service.fhir_servers import FhirBase, NotPermittedError
-from service.metrics import FHIR_FETCH_SECONDS, FHIR_FETCHES
+from service.fhir.servers import FhirBase, NotPermittedError
+from service.observability.metrics import FHIR_FETCH_SECONDS, FHIR_FETCHES
 
 log = logging.getLogger("baclofen_cds.fhir")
 
@@ -115,7 +115,7 @@ class FhirClient:
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-            # Every connection goes through the address policy (service.fhir_network).
+            # Every connection goes through the address policy (service.fhir.network).
             transport = self._transport or GuardedTransport(
                 self._policy, limits=limits, resolve=self._resolve
             )
@@ -125,7 +125,7 @@ class FhirClient:
                 follow_redirects=False,  # followed by hand, only under the same base
                 limits=limits,
                 headers={"User-Agent": f"baclofen-cds/{__version__}"},
-                trust_env=False,  # no proxy from the environment: see service.fhir_network
+                trust_env=False,  # no proxy from the environment: see service.fhir.network
             )
         return self._http
 
