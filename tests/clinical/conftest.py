@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -13,11 +14,12 @@ from service.clinical.case import ClinicalCase
 from service.clinical.knowledge import Knowledge
 from service.pipeline.answer import Answer, answer
 from service.pipeline.draft_orders import normalise_draft_orders
+from service.pipeline.evaluator import Evaluator
 from service.pipeline.examples import Fixture
 from service.pipeline.services import by_record_kind, trigger_of_hook
 from service.present.links import ServiceLinks
 from service.present.schedule_codec import LinkSigner
-from tests.conftest import TEST_LINK_KEY
+from tests.conftest import PUBLIC_BASE_URL, TEST_LINK_KEY
 from tests.factories import TODAY
 
 Assess = Callable[..., Answer]
@@ -92,3 +94,20 @@ def assess_fixture(
         draft_orders=normalise_draft_orders(drafts) if drafts else None,
     )
     return answer(case, knowledge, TEST_LINKS)
+
+
+async def pipeline_answer(knowledge: Knowledge, fixture: Fixture) -> dict[str, Any]:
+    """A fixture's answer as the service sends it, through the evaluation pipeline (parsing,
+    prefetch, core, cards) without HTTP: at the fixture's evaluation date, with the tests'
+    public base URL and link key, as the application the tests build has them."""
+    evaluator = Evaluator(
+        knowledge,
+        base_url=PUBLIC_BASE_URL,
+        clock=lambda: fixture.evaluation_date,
+        link_signer=TEST_SIGNER,
+    )
+    try:
+        result = await evaluator.evaluate(fixture.service, copy.deepcopy(fixture.request))
+    finally:
+        await evaluator.aclose()
+    return result.response.to_json_dict()
