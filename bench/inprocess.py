@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.inprocess [--repeat N] [--cold] [--json]
     .venv/bin/python -m bench.inprocess --growth
 
-Measures the clinical core (service.clinical.assess) and, separately, the whole pipeline of
+Measures the clinical core and its cards (service.clinical.assess, then
+service.present.presenter.present) and, separately, the whole pipeline of
 one hook call without the network (Evaluator.evaluate: parsing, draft order validation,
 prefetch resolution, assessment, cards). Reports the median and the 95th percentile.
 ``--growth`` times the core on the typical order-sign's record multiplied 1 to 32 times, to

@@ -35,7 +35,7 @@ class Answer:
 
     @property
     def rule_codes(self) -> list[str]:
-        return self.presentation.rule_codes
+        return [card.rule for card in self.issued]
 
 
 def answer(case: ClinicalCase, knowledge: Knowledge, links: Links) -> Answer:

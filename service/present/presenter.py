@@ -19,10 +19,6 @@ class Presentation:
     cards: list[Card]  # in the order of the answer
     issued: list[CardRecord]  # the same cards, for the service's records
 
-    @property
-    def rule_codes(self) -> list[str]:
-        return [card.rule for card in self.issued]
-
 
 def present(assessment: Assessment, knowledge: Knowledge, links: Links) -> Presentation:
     case = assessment.case
