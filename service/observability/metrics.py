@@ -13,7 +13,7 @@ from typing import get_args
 from prometheus_client import Counter, Gauge, Histogram
 
 from cds_hooks.jwt import Reason
-from service.present.card_record import CardRecord
+from service.observability.card_record import CardRecord
 
 # prometheus-client's multiprocess mode: where every worker writes its counts. Set by the server
 # runner (service.app.serving) before it starts several workers, read by GET /metrics.

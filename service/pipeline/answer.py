@@ -9,7 +9,7 @@ from service.clinical.assess import Assessment, assess
 from service.clinical.case import ClinicalCase
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
-from service.present.card_record import CardRecord
+from service.observability.card_record import CardRecord
 from service.present.links import Links
 from service.present.presenter import Presentation, present
 

@@ -39,6 +39,7 @@ from service.auth.caller import Caller
 from service.clinical.case import ClinicalCase
 from service.clinical.knowledge import Knowledge
 from service.clinical.trigger import Trigger
+from service.observability.card_record import CardRecord
 from service.pipeline.answer import answer
 from service.pipeline.draft_orders import normalise_draft_orders, references_in
 from service.pipeline.services import (
@@ -49,7 +50,6 @@ from service.pipeline.services import (
     by_record_kind,
     prefetch_templates,
 )
-from service.present.card_record import CardRecord
 from service.present.links import ServiceLinks
 from service.present.schedule_codec import LinkSigner
 

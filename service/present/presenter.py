@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cds_hooks.response import Card
 from service.clinical.assess import Assessment
 from service.clinical.knowledge import Knowledge
-from service.present.card_record import CardRecord
+from service.observability.card_record import CardRecord
 from service.present.cards import CardSettings, card_of, in_answer_order
 from service.present.links import Links
 

@@ -19,12 +19,12 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from service.observability.card_record import CardRecord
 from service.observability.metrics import (
     ADVICE_QUEUE_CAPACITY,
     ADVICE_QUEUE_DEPTH,
     ADVICE_RECORDING,
 )
-from service.present.card_record import CardRecord
 from service.store.advice import IssuedAdvice
 from service.store.database import StoreUnavailable
 from service.store.scope import ClientScope

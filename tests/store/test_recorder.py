@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cds_hooks.response import new_uuid
-from service.present.card_record import CardRecord
+from service.observability.card_record import CardRecord
 from service.store import AdviceRecorder, Database, Store, StoreUnavailable
 from service.store.advice import IssuedAdvice
 from service.store.scope import ClientScope
