@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from service.clinical.facts import Age
 from service.clinical.findings import Finding, IndicatorName, OrderTest
+from service.clinical.knowledge import Knowledge
 from service.clinical.knowledge.schema import PediatricBand
 from service.clinical.limits import band_limit, is_elderly, pediatric_band
 from service.clinical.rules.base import RuleInput, number, order_facts, rule
@@ -16,10 +18,8 @@ from service.clinical.suggestions import (
 )
 
 
-def _age_fact(inp: RuleInput) -> tuple[str, str]:
-    age = inp.patient.age
-    assert age is not None
-    return (inp.knowledge.words("fact_age"), f"{age.text} (born {age.birth_date.isoformat()})")
+def _age_fact(age: Age, knowledge: Knowledge) -> tuple[str, str]:
+    return (knowledge.words("fact_age"), f"{age.text} (born {age.birth_date.isoformat()})")
 
 
 @rule("pediatric-age-contraindicated")
@@ -33,7 +33,7 @@ def pediatric_age_contraindicated(inp: RuleInput) -> Iterator[Finding]:
         "critical",
         inp.order,
         values={"age_text": age.text},
-        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
+        facts=(_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)),
     )
 
 
@@ -51,7 +51,7 @@ def pediatric_caution(inp: RuleInput) -> Iterator[Finding]:
         "warning",
         inp.order,
         values={"age": str(age.youngest)},
-        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
+        facts=(_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)),
     )
 
 
@@ -72,7 +72,7 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
     per_kg = daily / weight.value if weight is not None else None
     critical_per_kg = dosing.pediatric.critical_mg_per_kg
     values = {"dose": number(daily), "age": str(age.youngest)}
-    facts = [_age_fact(inp), order_facts(inp.order, inp.knowledge)]
+    facts = [_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)]
     if weight is not None:
         facts.append((inp.knowledge.words("fact_weight"), weight.text))
         facts.append((inp.knowledge.words("fact_dose_per_kg"), f"{number(per_kg or 0)} mg/kg/day"))
@@ -156,7 +156,7 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         values={"months": str(dosing.weight.recency_months)},
         facts=(
-            _age_fact(inp),
+            _age_fact(age, inp.knowledge),
             (inp.knowledge.words("fact_latest_weight"), stale.text if stale else "none recorded"),
         ),
         suggestions=(
@@ -177,5 +177,5 @@ def elderly(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         suggestions=(schedule,) if schedule else (),
         values={"age": str(age.oldest)},
-        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
+        facts=(_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)),
     )
