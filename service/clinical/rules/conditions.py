@@ -14,8 +14,10 @@ from service.clinical.facts import (
 )
 from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
 from service.clinical.limits import oral_ceiling
-from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
+from service.clinical.order_text import names, order_facts
+from service.clinical.rules.base import RuleFunction, RuleInput
 from service.clinical.suggestions import established_daily, move_to
+from service.clinical.wording import number
 
 ANY = (ClinicalStatus.ACTIVE, ClinicalStatus.HISTORY)
 ACTIVE = (ClinicalStatus.ACTIVE,)
@@ -45,26 +47,28 @@ def _short(text: str, limit: int = 50) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _simple(
+def _condition_rule(
     code: str, value_set: str, statuses: tuple[ClinicalStatus, ...], indicator: IndicatorName
-) -> None:
-    @rule(code)
+) -> RuleFunction:
+    """A rule that fires when a condition of ``value_set`` is recorded with one of
+    ``statuses``."""
+
     def check(inp: RuleInput) -> Iterator[Finding]:
         found = inp.patient.conditions_in(value_set, statuses)
         if found:
             yield _condition_finding(inp, code, indicator, found)
 
     check.__name__ = code.replace("-", "_")
+    return check
 
 
-_simple("contraindication-epilepsy", "epilepsy", ANY, "critical")
-_simple("contraindication-parkinsons", "parkinsons", ACTIVE, "critical")
-_simple("caution-cerebrovascular", "cerebrovascular", ANY, "warning")
-_simple("caution-respiratory", "respiratory", ACTIVE, "warning")
-_simple("interaction-alcohol", "alcohol_use_disorder", ACTIVE, "warning")
+epilepsy = _condition_rule("contraindication-epilepsy", "epilepsy", ANY, "critical")
+parkinsons = _condition_rule("contraindication-parkinsons", "parkinsons", ACTIVE, "critical")
+cerebrovascular = _condition_rule("caution-cerebrovascular", "cerebrovascular", ANY, "warning")
+respiratory = _condition_rule("caution-respiratory", "respiratory", ACTIVE, "warning")
+alcohol = _condition_rule("interaction-alcohol", "alcohol_use_disorder", ACTIVE, "warning")
 
 
-@rule("contraindication-psychosis", "caution-psychosis-history")
 def psychosis(inp: RuleInput) -> Iterator[Finding]:
     active = inp.patient.conditions_in("psychosis", ACTIVE)
     if active:
@@ -75,7 +79,6 @@ def psychosis(inp: RuleInput) -> Iterator[Finding]:
         yield _condition_finding(inp, "caution-psychosis-history", "warning", history)
 
 
-@rule("contraindication-hypersensitivity")
 def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
     allergies = inp.patient.allergies
     if not allergies:
@@ -98,7 +101,6 @@ def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("contraindication-peptic-ulcer", "caution-peptic-ulcer-history")
 def peptic_ulcer(inp: RuleInput) -> Iterator[Finding]:
     active = inp.patient.conditions_in("peptic_ulcer", ACTIVE)
     if active:
@@ -109,7 +111,6 @@ def peptic_ulcer(inp: RuleInput) -> Iterator[Finding]:
         yield _condition_finding(inp, "caution-peptic-ulcer-history", "warning", history)
 
 
-@rule("excipient-lactose")
 def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
     if inp.order.product.form is not Form.TABLET:
         return
@@ -201,7 +202,6 @@ def _breastfeeding(inp: RuleInput) -> tuple[str, str] | None:
     return _recorded_status(inp.patient.lactation, inp.patient.conditions_in("lactation"))
 
 
-@rule("contraindication-pregnancy")
 def pregnancy(inp: RuleInput) -> Iterator[Finding]:
     found = _pregnant(inp)
     if found is None:
@@ -227,7 +227,6 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("contraindication-lactation")
 def lactation(inp: RuleInput) -> Iterator[Finding]:
     found = _breastfeeding(inp)
     if found is None:

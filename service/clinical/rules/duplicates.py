@@ -9,13 +9,15 @@ from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.facts import BaclofenOrder, OrderContext
 from service.clinical.findings import CancelOrder, Finding, IndicatorName, ScheduleSuggestion
 from service.clinical.limits import oral_ceiling
-from service.clinical.rules.base import AnswerInput, answer_rule, number, order_facts
+from service.clinical.order_text import order_facts
+from service.clinical.rules.base import AnswerInput
 from service.clinical.suggestions import (
     current_daily,
     established_daily,
     established_order,
     move_to,
 )
+from service.clinical.wording import number
 
 _EPSILON = 1e-9
 ORAL = DoseKind.ORAL
@@ -54,7 +56,6 @@ def _route_text(kind: DoseKind, orders: Sequence[BaclofenOrder]) -> str:
     return f"{kind.value} {amount}"
 
 
-@answer_rule(CODE)
 def duplicate_therapy(ans: AnswerInput) -> Iterator[Finding]:
     together, drafts = _together(ans)
     if len(together) < 2:

@@ -10,7 +10,8 @@ from service.clinical.facts import ConditionFact
 from service.clinical.fhir_json import months_before
 from service.clinical.findings import Finding, OrderTest
 from service.clinical.limits import is_elderly
-from service.clinical.rules.base import RuleInput, names, rule
+from service.clinical.order_text import names
+from service.clinical.rules.base import RuleInput
 
 
 def _monitoring(
@@ -60,7 +61,6 @@ def _monitoring(
     )
 
 
-@rule("monitoring-hepatic")
 def monitoring_hepatic(inp: RuleInput) -> Iterator[Finding]:
     found = inp.patient.conditions_in("liver_disease")
     if found:
@@ -69,7 +69,6 @@ def monitoring_hepatic(inp: RuleInput) -> Iterator[Finding]:
         yield from _monitoring(inp, "monitoring-hepatic", found, last, "hepatic_panel", months)
 
 
-@rule("monitoring-glucose")
 def monitoring_glucose(inp: RuleInput) -> Iterator[Finding]:
     found = inp.patient.conditions_in("diabetes")
     if found:
@@ -78,7 +77,6 @@ def monitoring_glucose(inp: RuleInput) -> Iterator[Finding]:
         yield from _monitoring(inp, "monitoring-glucose", found, last, "glucose", months)
 
 
-@rule("monitoring-renal")
 def monitoring_renal(inp: RuleInput) -> Iterator[Finding]:
     """From 65, or with chronic kidney disease coded: a kidney function result every year."""
     ckd = inp.patient.conditions_in("renal_failure") + inp.patient.conditions_in("renal_impairment")

@@ -9,20 +9,21 @@ from service.clinical.findings import Finding, IndicatorName, OrderTest
 from service.clinical.knowledge import Knowledge
 from service.clinical.knowledge.schema import PediatricBand
 from service.clinical.limits import band_limit, is_elderly, pediatric_band
-from service.clinical.rules.base import RuleInput, number, order_facts, rule
+from service.clinical.order_text import order_facts
+from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     judged_daily,
     move_to,
     schedule_for_start_or_increase,
     stepping_note,
 )
+from service.clinical.wording import number
 
 
 def _age_fact(age: Age, knowledge: Knowledge) -> tuple[str, str]:
     return (knowledge.words("fact_age"), f"{age.text} (born {age.birth_date.isoformat()})")
 
 
-@rule("pediatric-age-contraindicated")
 def pediatric_age_contraindicated(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     limit = inp.knowledge.dosing.pediatric.contraindicated_under_age
@@ -37,7 +38,6 @@ def pediatric_age_contraindicated(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("pediatric-caution")
 def pediatric_caution(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     pediatric = inp.knowledge.dosing.pediatric
@@ -55,7 +55,6 @@ def pediatric_caution(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("pediatric-dose")
 def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
     age, weight = inp.patient.age, inp.patient.weight
     dosing = inp.knowledge.dosing
@@ -136,7 +135,6 @@ def _band_text(band: PediatricBand) -> str:
     return f"{ages}: " + " and ".join(parts)
 
 
-@rule("weight-missing")
 def weight_missing(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     dosing = inp.knowledge.dosing
@@ -165,7 +163,6 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("elderly")
 def elderly(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     if age is None or not is_elderly(inp.patient, inp.knowledge):

@@ -7,13 +7,15 @@ from dataclasses import replace
 
 from service.clinical.findings import Finding, ScheduleSuggestion, SuggestionSpec
 from service.clinical.limits import effective_renal_value, renal_band
-from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
+from service.clinical.order_text import names, order_facts
+from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     judged_daily,
     move_to,
     schedule_for_start_or_increase,
     stepping_note,
 )
+from service.clinical.wording import number
 
 
 def _renal_evidence(
@@ -43,7 +45,6 @@ def _renal_evidence(
     return short, facts
 
 
-@rule("renal-contraindication")
 def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
     if renal_band(inp.patient, inp.knowledge) != "contraindicated":
         return
@@ -70,7 +71,6 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("renal-impairment")
 def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
     if renal_band(inp.patient, inp.knowledge) != "impaired":
         return

@@ -9,7 +9,8 @@ from service.clinical.facts import BaclofenOrder
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.limits import oral_ceiling
-from service.clinical.rules.base import RuleInput, number, order_facts, rule
+from service.clinical.order_text import order_facts
+from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     AS_ORDERED,
     combined_daily,
@@ -21,7 +22,7 @@ from service.clinical.suggestions import (
     start_group,
     within_ceiling,
 )
-from service.clinical.wording import frequency_text
+from service.clinical.wording import frequency_text, number
 
 _EPSILON = 1e-9
 
@@ -42,7 +43,6 @@ def _group_facts(
     )
 
 
-@rule("start-dose-high")
 def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
     group = start_group(inp)
     if group is None:
@@ -78,7 +78,6 @@ def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("titration-plan")
 def titration_plan(inp: RuleInput) -> Iterator[Finding]:
     group = start_group(inp)
     if group is None:
@@ -119,7 +118,6 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("titration-too-fast")
 def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
     current = established_order(inp)
     before = established_daily(inp)
@@ -214,7 +212,6 @@ def _short_course(inp: RuleInput, before: float | None) -> bool:
     return (inp.patient.today - min(started)).days < limits.short_course_days
 
 
-@rule("abrupt-discontinuation", on_stop=True)
 def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     current = established_order(inp)
     if current is None or route_changed(inp) is not DoseKind.ORAL:
