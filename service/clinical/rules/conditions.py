@@ -15,6 +15,7 @@ from service.clinical.facts import (
 from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
 from service.clinical.limits import oral_ceiling
 from service.clinical.order_text import names, order_facts
+from service.clinical.quantity import amount
 from service.clinical.rules.base import RuleFunction, RuleInput
 from service.clinical.suggestions import established_daily, move_to
 from service.clinical.wording import number
@@ -125,8 +126,8 @@ def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
     cut = inp.knowledge.dosing.discontinuation.max_cut_daily_mg
     within = (
         step.daily is not None
-        and step.daily <= ceiling.daily_mg + 1e-9
-        and (before is None or step.daily >= before - cut - 1e-9)
+        and amount(step.daily) <= ceiling.daily_mg
+        and (before is None or amount(step.daily) >= amount(before - cut))
     )
     # The switch keeps the ordered daily dose: offered only where that dose keeps every
     # other limit (the ceiling, and no abrupt cut from the current dose).

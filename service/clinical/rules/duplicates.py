@@ -10,6 +10,7 @@ from service.clinical.facts import BaclofenOrder, OrderContext
 from service.clinical.findings import CancelOrder, Finding, IndicatorName, ScheduleSuggestion
 from service.clinical.limits import oral_ceiling
 from service.clinical.order_text import order_facts
+from service.clinical.quantity import amount, amount_sum
 from service.clinical.rules.base import AnswerInput
 from service.clinical.suggestions import (
     current_daily,
@@ -19,7 +20,6 @@ from service.clinical.suggestions import (
 )
 from service.clinical.wording import number
 
-_EPSILON = 1e-9
 ORAL = DoseKind.ORAL
 _LISTED = 5  # orders named one by one in the detail; the rest are counted
 
@@ -45,7 +45,7 @@ def _together(ans: AnswerInput) -> tuple[list[BaclofenOrder], list[int]]:
 
 def _route_total(orders: Sequence[BaclofenOrder]) -> float | None:
     values = [o.dose.highest_daily for o in orders]
-    return None if any(v is None for v in values) else float(sum(v or 0 for v in values))
+    return None if any(v is None for v in values) else amount_sum([v or 0.0 for v in values])
 
 
 def _route_text(kind: DoseKind, orders: Sequence[BaclofenOrder]) -> str:
@@ -68,7 +68,7 @@ def duplicate_therapy(ans: AnswerInput) -> Iterator[Finding]:
     ceiling = oral_ceiling(ans.facts.patient, knowledge)
     oral_total = _route_total(oral)
     indicator: IndicatorName
-    if len(oral) >= 2 and oral_total is not None and oral_total > ceiling.daily_mg + _EPSILON:
+    if len(oral) >= 2 and oral_total is not None and oral_total > ceiling.daily_mg:
         indicator, variant = "critical", "above_ceiling"
     elif len(oral) >= 2 or len(pumps) >= 2:
         indicator, variant = "warning", "together_now" if ans.chart_opened else "together"
@@ -129,14 +129,14 @@ def _endings(
     planned = [_daily_now(o, ans) for o in together if o.route is ORAL]
     if any(v is None for v in (*today, *planned)):
         return []  # an unknown dose: no ending can be shown to be safe
-    now = sum(v or 0.0 for v in today)
-    total = sum(v or 0.0 for v in planned)
-    floor = now - ans.knowledge.dosing.discontinuation.max_cut_daily_mg - _EPSILON
+    now = amount_sum([v or 0.0 for v in today])
+    total = amount_sum([v or 0.0 for v in planned])
+    floor = amount(now - ans.knowledge.dosing.discontinuation.max_cut_daily_mg)
     found: list[CancelOrder | ScheduleSuggestion] = []
     for index in drafts:
         found += _replacement(ans, index, total, floor)
     for order in (ans.facts.orders[i].order for i in drafts[1:]):
-        if total - (_daily_now(order, ans) or 0.0) >= floor:
+        if amount(total - (_daily_now(order, ans) or 0.0)) >= floor:
             found.append(
                 CancelOrder(
                     order,
@@ -164,7 +164,7 @@ def _replacement(
     if not any(o is older for o in context.remaining):
         return []
     cut = ans.knowledge.dosing.discontinuation.max_cut_daily_mg
-    if new >= before - cut - _EPSILON and total - before >= floor:
+    if amount(new) >= amount(before - cut) and amount(total - before) >= floor:
         label = inp.knowledge.words(
             "stop_older_order", product=older.product.label, daily=older.daily_text
         )
@@ -172,7 +172,7 @@ def _replacement(
     taper = move_to(inp, new, "why_new_order_dose")
     if not isinstance(taper, ScheduleSuggestion):
         return []
-    if total - before - new + taper.schedule.steps[0].daily < floor:
+    if amount(total - before - new + taper.schedule.steps[0].daily) < floor:
         return []
     return [
         ScheduleSuggestion(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from service.clinical.dosing.daily_dose import DoseKind, Route
 from service.clinical.findings import Finding, IndicatorName
 from service.clinical.order_text import order_facts
+from service.clinical.quantity import amount
 from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     established_daily,
@@ -109,8 +110,8 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     first = inp.order.dose.first_daily
     if before is None or first is None or before <= 0:
         return
-    cut = (before - first) / before
-    if cut > inp.knowledge.dosing.intrathecal.discontinuation_cut_fraction + 1e-9:
+    cut = amount((before - first) / before)
+    if cut > inp.knowledge.dosing.intrathecal.discontinuation_cut_fraction:
         schedule = move_to(inp, first, "why_ordered_dose")
         yield Finding(
             "intrathecal-discontinuation",

@@ -10,6 +10,7 @@ from service.clinical.knowledge import Knowledge
 from service.clinical.knowledge.schema import PediatricBand
 from service.clinical.limits import band_limit, is_elderly, pediatric_band
 from service.clinical.order_text import order_facts
+from service.clinical.quantity import amount
 from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     judged_daily,
@@ -68,7 +69,7 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
         return
     band = pediatric_band(age.youngest, inp.knowledge)
     limit, weight_based = band_limit(band, weight) if band is not None else (None, False)
-    per_kg = daily / weight.value if weight is not None else None
+    per_kg = amount(daily / weight.value) if weight is not None else None
     critical_per_kg = dosing.pediatric.critical_mg_per_kg
     values = {"dose": number(daily), "age": str(age.youngest)}
     facts = [_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)]
@@ -84,11 +85,11 @@ def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
     if daily > dosing.oral.max_daily_mg:
         indicator, variant = "critical", "adult_ceiling"
         values["limit"] = number(dosing.oral.max_daily_mg)
-    elif per_kg is not None and per_kg > critical_per_kg + 1e-9:
+    elif per_kg is not None and per_kg > critical_per_kg:
         indicator, variant = "critical", "per_kg"
         values["mg_per_kg"] = number(per_kg)
         values["per_kg_limit"] = number(critical_per_kg)
-    elif limit is not None and daily > limit + 1e-9:
+    elif limit is not None and daily > amount(limit):
         # A weight-based band maximum reads as what it is: mg/kg/day at this weight.
         indicator, variant = "warning", "band_per_kg" if weight_based else "band"
         values["limit"] = number(limit)

@@ -10,6 +10,7 @@ from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.limits import oral_ceiling
 from service.clinical.order_text import order_facts
+from service.clinical.quantity import amount
 from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     AS_ORDERED,
@@ -23,8 +24,6 @@ from service.clinical.suggestions import (
     within_ceiling,
 )
 from service.clinical.wording import frequency_text, number
-
-_EPSILON = 1e-9
 
 
 def _start_doses(inp: RuleInput) -> str:
@@ -49,7 +48,7 @@ def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
         return
     first = combined_daily(group, "first_daily")
     start = inp.knowledge.dosing.oral.start_daily_mg
-    if first is None or first <= start + _EPSILON:
+    if first is None or first <= start:
         return
     target = combined_daily(group, "highest_daily") or first
     schedule = move_to(inp, target, AS_ORDERED)
@@ -84,12 +83,12 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
         return
     dosing = inp.knowledge.dosing
     first = combined_daily(group, "first_daily")
-    if first is None or first > dosing.oral.start_daily_mg + _EPSILON:
+    if first is None or first > dosing.oral.start_daily_mg:
         return
     if any(order.dose.is_schedule for order in group):
         return
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    if ceiling.daily_mg <= first + _EPSILON:
+    if ceiling.daily_mg <= first:
         return  # nothing to titrate: the limit (renal failure, an infant) is at or below the start
     target = min(dosing.titration.plan_target_daily_mg, ceiling.daily_mg)
     schedule = move_to(inp, target, "why_plan_target")
@@ -135,12 +134,12 @@ def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
     since_change = (rise_day - current.authored_on).days if current.authored_on else None
     previous = before
     for index, step in enumerate(steps):
-        daily = step.daily or 0.0
+        daily = amount(step.daily or 0.0)
         days = since_change if index == 0 else _days(steps[index - 1].duration_days)
-        if daily > previous + _EPSILON:
-            rises.append((daily - previous, days))
+        if daily > previous:
+            rises.append((amount(daily - previous), days))
         previous = daily
-    too_large = [r for r in rises if r[0] > titration.max_step_daily_mg + _EPSILON]
+    too_large = [r for r in rises if r[0] > titration.max_step_daily_mg]
     too_soon = [r for r in rises if r[1] is not None and r[1] < titration.interval_days]
     if not too_large and not too_soon:
         return
@@ -155,7 +154,7 @@ def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
     )
     ordered = inp.order.dose.highest_daily or before
     target, _ = within_ceiling(inp, ordered, AS_ORDERED)
-    suggestion = move_to(inp, target, AS_ORDERED) if target > before + _EPSILON else None
+    suggestion = move_to(inp, target, AS_ORDERED) if target > before else None
     yield Finding(
         "titration-too-fast",
         "warning",
@@ -207,7 +206,7 @@ def _short_course(inp: RuleInput, before: float | None) -> bool:
     orders) at 30 mg/day or less."""
     limits = inp.knowledge.dosing.discontinuation
     started = [o.authored_on for o in inp.patient.active_baclofen if o.authored_on is not None]
-    if before is None or not started or before > limits.short_course_max_daily_mg + _EPSILON:
+    if before is None or not started or before > limits.short_course_max_daily_mg:
         return False
     return (inp.patient.today - min(started)).days < limits.short_course_days
 
@@ -263,8 +262,8 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     for step in inp.order.dose.steps:
         if step.daily is None:
             return
-        decrease = previous - step.daily
-        if decrease > discontinuation.max_cut_daily_mg + _EPSILON:
+        decrease = amount(previous - step.daily)
+        if decrease > discontinuation.max_cut_daily_mg:
             target = inp.order.dose.last_daily or step.daily
             schedule = move_to(inp, target, "why_ordered_dose")
             yield Finding(
