@@ -11,32 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from service.clinical.facts import HookFacts
 from service.clinical.findings import Finding
-from service.clinical.knowledge import Knowledge
-from service.clinical.rule_input import RuleInput
-from service.clinical.trigger import Trigger
+from service.clinical.rule_input import AnswerInput, RuleInput
 
 RuleFunction = Callable[[RuleInput], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class AnswerInput:
-    """What a rule about the answer as a whole receives: every order of the call at once, and
-    the findings of the answer so far (every order's, then the answer rules' before it)."""
-
-    facts: HookFacts
-    knowledge: Knowledge
-    trigger: Trigger
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def chart_opened(self) -> bool:
-        return self.trigger is Trigger.CHART_OPENED
-
-    def input_for(self, index: int) -> RuleInput:
-        """The per-order input of the ``index``-th order under evaluation."""
-        return RuleInput(self.facts.patient, self.facts.orders[index], self.knowledge, self.trigger)
 
 
 AnswerRuleFunction = Callable[[AnswerInput], Iterable[Finding]]

@@ -8,9 +8,9 @@ from service.clinical.suggestions.current import (
     judged_daily,
     route_changed,
 )
+from service.clinical.suggestions.endings import endings
 from service.clinical.suggestions.moves import (
     AS_ORDERED,
-    combined_daily,
     move_to,
     schedule_for_start_or_increase,
     start_group,
@@ -27,8 +27,8 @@ from service.clinical.suggestions.schedules import (
 
 __all__ = [
     "AS_ORDERED",
-    "combined_daily",
     "current_daily",
+    "endings",
     "established_daily",
     "established_order",
     "intrathecal_suggestion",

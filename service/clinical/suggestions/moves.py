@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.deliverable import doses_between, doses_not_above
+from service.clinical.dosing.totals import combined_daily
 from service.clinical.facts import BaclofenOrder
 from service.clinical.findings import ScheduleSuggestion, SuggestionSpec, UpdateDose
 from service.clinical.limits import oral_ceiling
@@ -112,14 +113,6 @@ def start_group(inp: RuleInput) -> tuple[BaclofenOrder, ...] | None:
     if not inp.is_oral or not inp.context.leads_start_group or inp.order.is_stop:
         return None
     return inp.context.start_group or (inp.order,)
-
-
-def combined_daily(group: tuple[BaclofenOrder, ...], attribute: str) -> float | None:
-    """The group's ``first_daily`` or ``highest_daily`` added up (None if one is unknown)."""
-    values = [getattr(order.dose, attribute) for order in group]
-    if any(value is None for value in values):
-        return None
-    return amount_sum(values)
 
 
 def _new_start(
