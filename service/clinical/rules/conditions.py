@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 from service.clinical.dosing.products import Form
@@ -12,13 +13,10 @@ from service.clinical.facts import (
     StatusAnswer,
     StatusObservation,
 )
-from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
-from service.clinical.limits import oral_ceiling
+from service.clinical.findings import Finding, IndicatorName, SuggestionSpec
 from service.clinical.order_text import names, order_facts
-from service.clinical.quantity import amount
 from service.clinical.rules.base import RuleFunction, RuleInput
-from service.clinical.suggestions import established_daily, move_to
-from service.clinical.wording import number
+from service.clinical.suggestions import lactose_free_switch, move_to
 
 ANY = (ClinicalStatus.ACTIVE, ClinicalStatus.HISTORY)
 ACTIVE = (ClinicalStatus.ACTIVE,)
@@ -113,54 +111,15 @@ def peptic_ulcer(inp: RuleInput) -> Iterator[Finding]:
 
 
 def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
+    """When a tablet is ordered for a patient with lactose intolerance; then the lactose-free
+    solution at the same dose, where that dose keeps every other limit."""
     if inp.order.product.form is not Form.TABLET:
         return
     found = inp.patient.conditions_in("lactose_intolerance")
     if not found:
         return
     finding = _condition_finding(inp, "excipient-lactose", "warning", found)
-    step = inp.order.dose.steps[0]
-    suggestions: tuple[SuggestionSpec, ...] = ()
-    ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    before = established_daily(inp)
-    cut = inp.knowledge.dosing.discontinuation.max_cut_daily_mg
-    within = (
-        step.daily is not None
-        and amount(step.daily) <= ceiling.daily_mg
-        and (before is None or amount(step.daily) >= amount(before - cut))
-    )
-    # The switch keeps the ordered daily dose: offered only where that dose keeps every
-    # other limit (the ceiling, and no abrupt cut from the current dose).
-    code = inp.knowledge.dosing.oral.lactose_free_product
-    product = inp.knowledge.medications.baclofen.products[code]
-    strength = product.concentration_mg_per_ml
-    if len(inp.order.dose.steps) == 1 and step.per_dose and step.per_day and within and strength:
-        doses = (step.per_dose,) * round(step.per_day)
-        label = inp.knowledge.words(
-            "switch_to_solution",
-            product=product.display,
-            dose=number(step.per_dose),
-            volume=number(step.per_dose / strength),
-        )
-        suggestions = (
-            SwitchProduct(
-                inp.order,
-                product.display,
-                doses,
-                label,
-                rxnorm=code,
-                concentration_mg_per_ml=strength,
-                recommended=True,
-            ),
-        )
-    yield Finding(
-        finding.rule,
-        finding.indicator,
-        finding.order,
-        finding.values,
-        facts=finding.facts,
-        suggestions=suggestions,
-    )
+    yield replace(finding, suggestions=lactose_free_switch(inp))
 
 
 def _recorded_status(

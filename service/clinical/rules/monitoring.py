@@ -8,10 +8,11 @@ from datetime import date
 
 from service.clinical.facts import ConditionFact
 from service.clinical.fhir_json import months_before
-from service.clinical.findings import Finding, OrderTest
+from service.clinical.findings import Finding
 from service.clinical.limits import is_elderly
 from service.clinical.order_text import names
 from service.clinical.rules.base import RuleInput
+from service.clinical.suggestions import order_test
 
 
 def _monitoring(
@@ -29,7 +30,6 @@ def _monitoring(
     since = months_before(inp.patient.today, months)
     if last_test is not None and last_test >= since:
         return
-    test = inp.knowledge.observations.orders[order_key]
     condition = names(c.label for c in found)
     age = inp.patient.age
     words = inp.knowledge.words
@@ -55,9 +55,7 @@ def _monitoring(
                 last_test.isoformat() if last_test else words("none_on_record"),
             ),
         ),
-        suggestions=(
-            OrderTest(test.code, test.display, words("order_test", display=test.display)),
-        ),
+        suggestions=(order_test(inp.knowledge, order_key),),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from service.clinical.dosing.child_dose import ChildDose, child_dose
 from service.clinical.facts import Age
-from service.clinical.findings import Finding, IndicatorName, OrderTest
+from service.clinical.findings import Finding, IndicatorName
 from service.clinical.knowledge import Knowledge
 from service.clinical.knowledge.schema import PediatricBand
 from service.clinical.limits import is_elderly, pediatric_band
@@ -15,6 +15,7 @@ from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     judged_daily,
     move_to,
+    order_test,
     schedule_for_start_or_increase,
     stepping_note,
 )
@@ -146,7 +147,6 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
     if "observations" in inp.patient.unavailable:
         return  # the data-missing card already says the results could not be read
     stale = inp.patient.stale_weight
-    order = inp.knowledge.observations.orders["body_weight"]
     yield Finding(
         "weight-missing",
         "warning",
@@ -157,7 +157,7 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
             (inp.knowledge.words("fact_latest_weight"), stale.text if stale else "none recorded"),
         ),
         suggestions=(
-            OrderTest(order.code, order.display, inp.knowledge.text("weight-missing", "order")),
+            order_test(inp.knowledge, "body_weight", inp.knowledge.text("weight-missing", "order")),
         ),
     )
 
