@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from service.clinical.facts import (
@@ -30,7 +30,7 @@ from service.clinical.facts.bundles import resources
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.order_text import order_dose_text
-from service.clinical.rules import OrderTrace, Outcome, evaluation
+from service.clinical.rules import Evaluation, OrderTrace, Outcome, evaluation
 from service.pipeline.evaluator import ClinicalInputs, EvaluationResult
 
 WIDTH = 100
@@ -39,13 +39,20 @@ WIDTH = 100
 @dataclass(frozen=True)
 class Trace:
     facts: HookFacts
-    orders: tuple[OrderTrace, ...]
-    call_findings: tuple[Finding, ...] = field(default=())  # not about one order
+    evaluation: Evaluation  # the core's own account of every rule
+
+    @property
+    def orders(self) -> tuple[OrderTrace, ...]:
+        return self.evaluation.orders
+
+    @property
+    def call_findings(self) -> tuple[Finding, ...]:
+        """The findings about the call as a whole, not about one order."""
+        return self.evaluation.answer_findings
 
     @property
     def fired(self) -> list[str]:
-        codes = [code for order in self.orders for code in order.fired]
-        return codes + [finding.rule for finding in self.call_findings]
+        return self.evaluation.fired
 
 
 def facts_of(inputs: ClinicalInputs, knowledge: Knowledge) -> HookFacts:
@@ -64,8 +71,7 @@ def facts_of(inputs: ClinicalInputs, knowledge: Knowledge) -> HookFacts:
 def trace(inputs: ClinicalInputs, knowledge: Knowledge) -> Trace:
     """The facts of the inputs, and the evaluation's own account of each rule's outcome."""
     facts = facts_of(inputs, knowledge)
-    evaluated = evaluation(facts, knowledge, trigger=inputs.trigger)
-    return Trace(facts, evaluated.orders, evaluated.answer_findings)
+    return Trace(facts, evaluation(facts, knowledge, trigger=inputs.trigger))
 
 
 # --- the text

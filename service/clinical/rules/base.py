@@ -15,8 +15,6 @@ from service.clinical.findings import Finding
 from service.clinical.rule_input import AnswerInput, RuleInput
 
 RuleFunction = Callable[[RuleInput], Iterable[Finding]]
-
-
 AnswerRuleFunction = Callable[[AnswerInput], Iterable[Finding]]
 
 
