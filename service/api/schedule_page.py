@@ -22,6 +22,7 @@ from service.api.web.step_chart import step_chart
 from service.clinical.dosing.products import Form, Product
 from service.clinical.knowledge import Knowledge
 from service.clinical.knowledge.schema import ProductName, WithdrawalWarning
+from service.clinical.quantity import is_multiple, whole_steps_in
 from service.clinical.schedules import Schedule, ScheduleKind, Step
 from service.clinical.wording import number
 from service.present.schedule_codec import PrintableSchedule, ScheduleCodecError, decode
@@ -83,13 +84,12 @@ def _measure(dose: float, schedule: Schedule) -> str:
     """'5 mg (½ tablet)', '7.5 mg (7.5 mL)': what the patient counts or measures."""
     product = schedule.product
     text = f"{number(dose)} {schedule.unit}"
-    if product.strength_mg:
-        tablets = dose / product.strength_mg
-        whole, half = int(tablets), abs(tablets - int(tablets) - 0.5) < 1e-6
-        if abs(tablets - round(tablets)) < 1e-6 or half:
-            count = (str(whole) if whole else "") + ("½" if half else "")
-            noun = "tablet" if tablets <= 1 else "tablets"
-            return f"{text} ({count} {noun})"
+    if product.strength_mg and is_multiple(dose, product.strength_mg / 2):
+        halves = whole_steps_in(dose, product.strength_mg / 2)
+        whole, half = divmod(halves, 2)
+        count = (str(whole) if whole else "") + ("½" if half else "")
+        noun = "tablet" if halves <= 2 else "tablets"
+        return f"{text} ({count} {noun})"
     if product.concentration_mg_per_ml and schedule.unit == "mg":
         return f"{text} ({number(dose / product.concentration_mg_per_ml)} mL)"
     return text

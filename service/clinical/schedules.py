@@ -12,20 +12,25 @@ invariants (start, step sizes, durations, ceilings) are proved by property-based
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 
 from service.clinical.dosing.deliverable import dose_step_mg, round_down, split_daily
 from service.clinical.dosing.products import Form, Product, product_of_code
 from service.clinical.knowledge import Knowledge
+from service.clinical.quantity import (
+    amount,
+    amount_sum,
+    is_multiple,
+    steps_of,
+    whole_steps_covering,
+)
 from service.clinical.wording import frequency_text, number
 
 # No real schedule has more steps (the slowest, 5 to 100 mg/day at +5 mg/day, has 20). A
 # dose absurd enough to need more (1e15 mg/day from a record) would otherwise have the loops
 # below build trillions of steps: the request would hang, and every request behind it.
 MAX_STEPS = 40
-_EPSILON = 1e-9
 
 # The product used when the ordered strength cannot give the 5 mg/day steps a taper or a
 # slow titration needs (half of a 20 or 25 mg tablet is 10 or 12.5 mg).
@@ -51,7 +56,7 @@ class Step:
 
     @property
     def daily(self) -> float:
-        return sum(self.doses)
+        return amount_sum(self.doses)
 
     @property
     def per_day(self) -> int:
@@ -98,7 +103,7 @@ def _unit_for(
     """
     steps = knowledge.dosing.deliverable
     step = dose_step_mg(product, steps)
-    if needed_step is None or abs(needed_step / step - round(needed_step / step)) < 1e-6:
+    if needed_step is None or is_multiple(needed_step, step):
         return product, step, False
     if product.form in (Form.TABLET, Form.GRANULES, Form.UNKNOWN):
         substitute = product_of_code(knowledge.dosing.schedules.substitute_product, knowledge)
@@ -140,10 +145,10 @@ def titration(
             return None
         levels.append(current)
     else:
-        current = from_daily
-    while current < cap - _EPSILON:
+        current = amount(from_daily)
+    while current < cap:
         following = round_down(min(current + increment, cap), unit)
-        if following <= current + _EPSILON:
+        if following <= current:
             break
         levels.append(following)
         current = following
@@ -180,24 +185,25 @@ def taper(
     schedule can respect the limits (a dose far above the maximum).
     """
     data = knowledge.dosing.taper
+    from_daily, to_daily = amount(from_daily), amount(to_daily)
     if to_daily >= from_daily:
         return None
     product, unit, substituted = _unit_for(product, data.low_dose_step_daily_mg, knowledge)
     floor = round_down(to_daily, unit) if to_daily > 0 else 0.0
 
     def following(previous: float) -> float:
-        if previous > data.low_dose_below_daily_mg + _EPSILON:
+        if previous > data.low_dose_below_daily_mg:
             candidate = max(previous - data.max_step_daily_mg, data.low_dose_below_daily_mg)
         else:
             candidate = previous - data.low_dose_step_daily_mg
         # Round up to what the product gives: a cut is never bigger than allowed. With a step
         # of at most 5 mg there is always such a dose below `previous`.
-        lower = math.ceil(candidate / unit - 1e-9) * unit
-        return max(round(lower, 6), floor)
+        lower = steps_of(whole_steps_covering(candidate, unit), unit)
+        return max(lower, floor)
 
     levels: list[float] = []
     previous = from_daily
-    while (lower := following(previous)) > floor + _EPSILON:
+    while (lower := following(previous)) > floor:
         levels.append(lower)
         previous = lower
         if len(levels) > MAX_STEPS:
@@ -255,18 +261,19 @@ def intrathecal_reduction(
     data = knowledge.dosing.intrathecal.reduction
     if from_mcg <= 0 or to_mcg >= from_mcg:
         return None
+    to_mcg = amount(to_mcg)
     floor = to_mcg if to_mcg > 0 else data.stop_at_or_below_mcg
     pump = knowledge.dosing.deliverable
     levels: list[float] = []
-    level = from_mcg
-    while level > floor + _EPSILON and level != to_mcg:
-        lowest = level * (1 - data.max_step_fraction)
-        large = level - lowest >= pump.intrathecal_mcg
+    level = amount(from_mcg)
+    while level > floor and level != to_mcg:
+        lowest = amount(level * (1 - data.max_step_fraction))
+        large = amount(level - lowest) >= pump.intrathecal_mcg
         quantum = pump.intrathecal_mcg if large else pump.intrathecal_small_mcg
-        following = math.ceil(lowest / quantum - 1e-9) * quantum
-        if following >= level - _EPSILON:
-            following = level - quantum
-        level = to_mcg if following <= to_mcg + _EPSILON else round(following, 6)
+        following = steps_of(whole_steps_covering(lowest, quantum), quantum)
+        if following >= level:
+            following = amount(level - quantum)
+        level = to_mcg if following <= to_mcg else following
         levels.append(level)
         if len(levels) > MAX_STEPS:
             return None

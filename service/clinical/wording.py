@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import math
 
+from service.clinical.quantity import is_whole
+
 FREQUENCY_WORDS = {1: "once daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}
-
-
-def is_whole(value: float) -> bool:
-    return abs(value - round(value)) < 1e-9
 
 
 def number(value: float) -> str:
@@ -40,3 +38,6 @@ def frequency_text(per_day: float) -> str:
     if per_day > 0 and is_whole(24 / per_day):
         return f"every {round(24 / per_day)} hours"
     return f"{number(per_day)} times a day"
+
+
+__all__ = ["FREQUENCY_WORDS", "frequency_text", "is_whole", "number"]

@@ -4,8 +4,8 @@ silenced, order by order (``baclofen-cds evaluate --explain``).
 An empty answer can mean that no baclofen order was recognised, that the patient was not
 readable, or that every rule ran and found nothing; only this tells them apart. It reads the
 clinical core from the outside: the facts ``build_facts`` makes from the same inputs, and the
-rule registry, run again with the same conditions as ``service.clinical.rules.evaluate``
-(a test holds the two in step: what this says fired is what the answer holds).
+trace the core's own evaluation keeps of each rule (``service.clinical.rules.evaluation``):
+what this says fired is what the answer holds.
 
 The text is for the person running the command on their own request. It shows clinical values
 from that request and is never logged or sent anywhere.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from service.clinical.case import ClinicalCase
@@ -30,136 +30,37 @@ from service.clinical.facts import (
 from service.clinical.facts.bundles import resources
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
+from service.clinical.order_text import order_dose_text
 from service.clinical.records import RecordKind
-from service.clinical.rules.base import (
-    ANSWER_REGISTRY,
-    REGISTRY,
-    AnswerInput,
-    RuleInput,
-    order_dose_text,
-)
-from service.clinical.rules.data import not_evaluated, unchecked, unidentified_orders
-from service.clinical.trigger import Trigger
+from service.clinical.rules import Evaluation, OrderTrace, Outcome, evaluation
 from service.pipeline.evaluator import EvaluationResult
 
 WIDTH = 100
-FIRED = "fired"
-NO_FINDING = "ran, found nothing"
-SKIPPED = "skipped"
-SILENCED = "silenced"
-
-
-@dataclass(frozen=True)
-class RuleOutcome:
-    codes: tuple[str, ...]  # what the rule may produce
-    outcome: str  # FIRED, NO_FINDING, SKIPPED, SILENCED
-    why: str = ""
-    findings: tuple[Finding, ...] = ()
-
-
-@dataclass(frozen=True)
-class OrderTrace:
-    context: OrderContext
-    rules: tuple[RuleOutcome, ...]
-
-    @property
-    def fired(self) -> list[str]:
-        return [f.rule for rule in self.rules if rule.outcome == FIRED for f in rule.findings]
 
 
 @dataclass(frozen=True)
 class Trace:
     facts: HookFacts
-    orders: tuple[OrderTrace, ...]
-    call_findings: tuple[Finding, ...] = field(default=())  # not about one order
+    evaluation: Evaluation  # the core's own account of every rule
+
+    @property
+    def orders(self) -> tuple[OrderTrace, ...]:
+        return self.evaluation.orders
+
+    @property
+    def call_findings(self) -> tuple[Finding, ...]:
+        """The findings about the call as a whole, not about one order."""
+        return self.evaluation.answer_findings
 
     @property
     def fired(self) -> list[str]:
-        codes = [code for order in self.orders for code in order.fired]
-        return codes + [finding.rule for finding in self.call_findings]
+        return self.evaluation.fired
 
 
 def trace(case: ClinicalCase, knowledge: Knowledge) -> Trace:
-    """The rules run over the facts as the evaluation runs them, with each one's outcome."""
+    """The facts of the case, and the evaluation's own account of each rule's outcome."""
     facts = build_facts(case, knowledge)
-    trigger = case.trigger
-    orders = []
-    every_finding: list[Finding] = []
-    for context in facts.orders:
-        order_trace = _trace_order(facts.patient, context, knowledge, trigger)
-        orders.append(order_trace)
-        every_finding.extend(f for r in order_trace.rules if r.outcome == FIRED for f in r.findings)
-    call_findings: list[Finding] = []
-    if facts.orders:
-        answer = AnswerInput(facts, knowledge, trigger)
-        for registered_answer in ANSWER_REGISTRY:
-            call_findings.extend(registered_answer.function(answer))
-    if facts.unidentified:
-        call_findings.append(unidentified_orders(facts.unidentified, knowledge))
-    if facts.not_evaluated:
-        call_findings.append(not_evaluated(facts.not_evaluated, knowledge))
-    missing = unchecked(facts, every_finding + call_findings, knowledge, trigger=trigger)
-    if missing is not None:
-        call_findings.append(missing)
-    return Trace(facts, tuple(orders), tuple(call_findings))
-
-
-def _trace_order(
-    patient: PatientFacts, context: OrderContext, knowledge: Knowledge, trigger: Trigger
-) -> OrderTrace:
-    inp = RuleInput(patient, context, knowledge, trigger)
-    stopping = context.order.is_stop
-    outcomes: list[RuleOutcome] = []
-    fired: set[str] = set()
-    for registered in REGISTRY:
-        codes = registered.codes
-        if stopping and not registered.on_stop:
-            outcomes.append(RuleOutcome(codes, SKIPPED, "the order stops therapy"))
-            continue
-        if trigger.reviews_active_orders and all(
-            knowledge.rule(code).dose_change for code in codes
-        ):
-            outcomes.append(RuleOutcome(codes, SKIPPED, "patient-view checks no dose change"))
-            continue
-        kept = []
-        for finding in registered.function(inp):
-            if trigger.reviews_active_orders and knowledge.rule(finding.rule).dose_change:
-                continue
-            if finding.rule not in fired:
-                fired.add(finding.rule)
-                kept.append(finding)
-        outcomes.append(RuleOutcome(codes, FIRED if kept else NO_FINDING, "", tuple(kept)))
-    return OrderTrace(context, tuple(_silence(outcomes, fired, knowledge)))
-
-
-def _silence(
-    outcomes: list[RuleOutcome], fired: set[str], knowledge: Knowledge
-) -> Iterable[RuleOutcome]:
-    """Findings the evaluation drops next to a stronger one, marked as such."""
-    unit_suspect = "dose-unit-suspect" in fired
-    critical = any(
-        f.indicator == "critical"
-        for o in outcomes
-        for f in o.findings
-        if not (unit_suspect and knowledge.rule(f.rule).needs_trusted_dose)
-    )
-    for outcome in outcomes:
-        if outcome.outcome != FIRED:
-            yield outcome
-            continue
-        kept, why = [], ""
-        for finding in outcome.findings:
-            data = knowledge.rule(finding.rule)
-            if unit_suspect and data.needs_trusted_dose:
-                why = "the dose is probably in the wrong unit (dose-unit-suspect)"
-            elif critical and data.silenced_by_critical:
-                why = "a critical card on the same order says more"
-            else:
-                kept.append(finding)
-        if kept:
-            yield RuleOutcome(outcome.codes, FIRED, "", tuple(kept))
-        else:
-            yield RuleOutcome(outcome.codes, SILENCED, why, outcome.findings)
+    return Trace(facts, evaluation(facts, knowledge, trigger=case.trigger))
 
 
 # --- the text
@@ -320,14 +221,12 @@ def _order_lines(number: int, order: OrderTrace, knowledge: Knowledge) -> list[s
     if draft.dose.problem:
         lines.append(f"  dose problem  {draft.dose.problem}")
     lines.append("  rules")
-    fired = [
-        f"{f.rule} ({f.indicator})" for o in order.rules if o.outcome == FIRED for f in o.findings
-    ]
+    fired = [f"{f.rule} ({f.indicator})" for f in order.findings]
     groups: dict[str, list[str]] = {"fired": fired}
     for outcome in order.rules:
-        if outcome.outcome == NO_FINDING:
-            groups.setdefault(NO_FINDING, []).extend(outcome.codes)
-        elif outcome.outcome in (SKIPPED, SILENCED):
+        if outcome.outcome is Outcome.NO_FINDING:
+            groups.setdefault(Outcome.NO_FINDING, []).extend(outcome.codes)
+        elif outcome.outcome in (Outcome.SKIPPED, Outcome.SILENCED):
             groups.setdefault(f"{outcome.outcome} ({outcome.why})", []).extend(outcome.codes)
     for heading, codes in groups.items():
         lines += _wrapped(f"    {heading}: ", ", ".join(codes) or "none")

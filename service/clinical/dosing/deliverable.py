@@ -7,10 +7,9 @@ smallest measurable amounts are knowledge (dosing.yaml ``deliverable``).
 
 from __future__ import annotations
 
-import math
-
 from service.clinical.dosing.products import Form, Product
 from service.clinical.knowledge.schema import Deliverable
+from service.clinical.quantity import amount, amount_sum, steps_of, whole_steps_in
 
 
 def dose_step_mg(product: Product, steps: Deliverable) -> float:
@@ -25,10 +24,10 @@ def dose_step_mg(product: Product, steps: Deliverable) -> float:
 
 
 def round_down(value: float, step: float) -> float:
-    """The largest multiple of ``step`` not above ``value`` (tolerant of float noise)."""
-    if step <= 0:
+    """The largest multiple of ``step`` not above ``value``."""
+    if amount(step) <= 0:
         return value
-    return round(math.floor(value / step + 1e-9) * step, 6)
+    return steps_of(whole_steps_in(value, step), step)
 
 
 def split_daily(daily: float, unit_step: float, preferred_per_day: int = 3) -> tuple[float, ...]:
@@ -40,7 +39,7 @@ def split_daily(daily: float, unit_step: float, preferred_per_day: int = 3) -> t
     units = round(daily / unit_step)
     per_day = max(1, min(preferred_per_day, units))
     base, extra = divmod(units, per_day)
-    return tuple(round((base + (1 if i < extra else 0)) * unit_step, 6) for i in range(per_day))
+    return tuple(steps_of(base + (1 if i < extra else 0), unit_step) for i in range(per_day))
 
 
 def doses_not_above(
@@ -57,4 +56,4 @@ def doses_between(
 ) -> tuple[float, ...]:
     """The doses of a day giving more than ``above_mg`` and at most ``at_most_mg``, or ()."""
     doses = doses_not_above(at_most_mg, per_day, product, steps)
-    return doses if sum(doses) > above_mg + 1e-9 else ()
+    return doses if amount_sum(doses) > amount(above_mg) else ()

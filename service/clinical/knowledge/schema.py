@@ -60,6 +60,10 @@ class OverrideReasonData(_Data):
     display: str
 
 
+# What a rule's ``when_fired_silences`` may name: a mark some rules carry.
+SilenceMark = Literal["needs_trusted_dose"]
+
+
 class RuleData(_Data):
     fires_when: str
     title: str
@@ -68,6 +72,9 @@ class RuleData(_Data):
     sources: list[str] = Field(min_length=1)
     dose_change: bool = False
     needs_trusted_dose: bool = False
+    # When this rule fires for an order, the findings of the rules that carry this mark are
+    # left out on the same order (texts.silences says why, for --explain).
+    when_fired_silences: SilenceMark | None = None
     silenced_by_critical: bool = False
     # A critical card of this rule is a contraindication: no titration or dose increase is
     # suggested anywhere in the same answer (decreases still are).
@@ -83,6 +90,12 @@ class RuleData(_Data):
     def _one_way_to_say_severity(self) -> RuleData:
         if (self.indicator is None) == (self.indicators is None):
             raise ValueError("give exactly one of `indicator` and `indicators`")
+        return self
+
+    @model_validator(mode="after")
+    def _says_why_it_silences(self) -> RuleData:
+        if self.when_fired_silences is not None and "silences" not in self.texts:
+            raise ValueError("a rule with `when_fired_silences` needs `texts.silences`")
         return self
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 from service.clinical.dosing.products import Form
@@ -12,10 +13,10 @@ from service.clinical.facts import (
     StatusAnswer,
     StatusObservation,
 )
-from service.clinical.findings import Finding, IndicatorName, SuggestionSpec, SwitchProduct
-from service.clinical.limits import oral_ceiling
-from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
-from service.clinical.suggestions import established_daily, move_to
+from service.clinical.findings import Finding, IndicatorName, SuggestionSpec
+from service.clinical.order_text import names, order_facts
+from service.clinical.rules.base import RuleFunction, RuleInput
+from service.clinical.suggestions import lactose_free_switch, move_to
 
 ANY = (ClinicalStatus.ACTIVE, ClinicalStatus.HISTORY)
 ACTIVE = (ClinicalStatus.ACTIVE,)
@@ -45,26 +46,28 @@ def _short(text: str, limit: int = 50) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _simple(
+def _condition_rule(
     code: str, value_set: str, statuses: tuple[ClinicalStatus, ...], indicator: IndicatorName
-) -> None:
-    @rule(code)
+) -> RuleFunction:
+    """A rule that fires when a condition of ``value_set`` is recorded with one of
+    ``statuses``."""
+
     def check(inp: RuleInput) -> Iterator[Finding]:
         found = inp.patient.conditions_in(value_set, statuses)
         if found:
             yield _condition_finding(inp, code, indicator, found)
 
     check.__name__ = code.replace("-", "_")
+    return check
 
 
-_simple("contraindication-epilepsy", "epilepsy", ANY, "critical")
-_simple("contraindication-parkinsons", "parkinsons", ACTIVE, "critical")
-_simple("caution-cerebrovascular", "cerebrovascular", ANY, "warning")
-_simple("caution-respiratory", "respiratory", ACTIVE, "warning")
-_simple("interaction-alcohol", "alcohol_use_disorder", ACTIVE, "warning")
+epilepsy = _condition_rule("contraindication-epilepsy", "epilepsy", ANY, "critical")
+parkinsons = _condition_rule("contraindication-parkinsons", "parkinsons", ACTIVE, "critical")
+cerebrovascular = _condition_rule("caution-cerebrovascular", "cerebrovascular", ANY, "warning")
+respiratory = _condition_rule("caution-respiratory", "respiratory", ACTIVE, "warning")
+alcohol = _condition_rule("interaction-alcohol", "alcohol_use_disorder", ACTIVE, "warning")
 
 
-@rule("contraindication-psychosis", "caution-psychosis-history")
 def psychosis(inp: RuleInput) -> Iterator[Finding]:
     active = inp.patient.conditions_in("psychosis", ACTIVE)
     if active:
@@ -75,7 +78,6 @@ def psychosis(inp: RuleInput) -> Iterator[Finding]:
         yield _condition_finding(inp, "caution-psychosis-history", "warning", history)
 
 
-@rule("contraindication-hypersensitivity")
 def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
     allergies = inp.patient.allergies
     if not allergies:
@@ -98,7 +100,6 @@ def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("contraindication-peptic-ulcer", "caution-peptic-ulcer-history")
 def peptic_ulcer(inp: RuleInput) -> Iterator[Finding]:
     active = inp.patient.conditions_in("peptic_ulcer", ACTIVE)
     if active:
@@ -109,56 +110,16 @@ def peptic_ulcer(inp: RuleInput) -> Iterator[Finding]:
         yield _condition_finding(inp, "caution-peptic-ulcer-history", "warning", history)
 
 
-@rule("excipient-lactose")
 def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
+    """When a tablet is ordered for a patient with lactose intolerance; then the lactose-free
+    solution at the same dose, where that dose keeps every other limit."""
     if inp.order.product.form is not Form.TABLET:
         return
     found = inp.patient.conditions_in("lactose_intolerance")
     if not found:
         return
     finding = _condition_finding(inp, "excipient-lactose", "warning", found)
-    step = inp.order.dose.steps[0]
-    suggestions: tuple[SuggestionSpec, ...] = ()
-    ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    before = established_daily(inp)
-    cut = inp.knowledge.dosing.discontinuation.max_cut_daily_mg
-    within = (
-        step.daily is not None
-        and step.daily <= ceiling.daily_mg + 1e-9
-        and (before is None or step.daily >= before - cut - 1e-9)
-    )
-    # The switch keeps the ordered daily dose: offered only where that dose keeps every
-    # other limit (the ceiling, and no abrupt cut from the current dose).
-    code = inp.knowledge.dosing.oral.lactose_free_product
-    product = inp.knowledge.medications.baclofen.products[code]
-    strength = product.concentration_mg_per_ml
-    if len(inp.order.dose.steps) == 1 and step.per_dose and step.per_day and within and strength:
-        doses = (step.per_dose,) * round(step.per_day)
-        label = inp.knowledge.words(
-            "switch_to_solution",
-            product=product.display,
-            dose=number(step.per_dose),
-            volume=number(step.per_dose / strength),
-        )
-        suggestions = (
-            SwitchProduct(
-                inp.order,
-                product.display,
-                doses,
-                label,
-                rxnorm=code,
-                concentration_mg_per_ml=strength,
-                recommended=True,
-            ),
-        )
-    yield Finding(
-        finding.rule,
-        finding.indicator,
-        finding.order,
-        finding.values,
-        facts=finding.facts,
-        suggestions=suggestions,
-    )
+    yield replace(finding, suggestions=lactose_free_switch(inp))
 
 
 def _recorded_status(
@@ -201,7 +162,6 @@ def _breastfeeding(inp: RuleInput) -> tuple[str, str] | None:
     return _recorded_status(inp.patient.lactation, inp.patient.conditions_in("lactation"))
 
 
-@rule("contraindication-pregnancy")
 def pregnancy(inp: RuleInput) -> Iterator[Finding]:
     found = _pregnant(inp)
     if found is None:
@@ -227,7 +187,6 @@ def pregnancy(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("contraindication-lactation")
 def lactation(inp: RuleInput) -> Iterator[Finding]:
     found = _breastfeeding(inp)
     if found is None:

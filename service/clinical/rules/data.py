@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 
-from service.clinical.facts import BaclofenOrder, HookFacts
+from service.clinical.facts import BaclofenOrder
 from service.clinical.facts.build import MAX_ORDERS_PER_CALL
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.records import RecordKind
-from service.clinical.rules.base import RuleInput, rule
-from service.clinical.trigger import Trigger
+from service.clinical.rules.base import AnswerInput, RuleInput
 
 CODE = "data-missing"
 # What each record feeds, for a prescriber reading the card (rules.yaml texts).
@@ -33,8 +32,8 @@ NEEDS_HISTORY = (
 )
 
 
-@rule(CODE)
 def data_missing(inp: RuleInput) -> Iterator[Finding]:
+    """What this order's checks lacked: a birth date, a dose, a list that could not be read."""
     text = inp.knowledge.text
     missing: list[tuple[str, str]] = []
     if inp.patient.age is None:
@@ -80,40 +79,30 @@ def _finding(
     )
 
 
-def unchecked(
-    facts: HookFacts, findings: Sequence[Finding], knowledge: Knowledge, *, trigger: Trigger
-) -> Finding | None:
-    """Data that could not be obtained, when no order's card says so already.
-
-    The per-order rule does not run on a stopped order (only the stop rules do), and a
-    patient-view whose medication list could not be read finds no order at all: both were
-    answered with no card, silence where the checks had not run.
-    """
-    unavailable = facts.patient.unavailable
-    if not unavailable or any(finding.rule == CODE for finding in findings):
-        return None
-    if facts.orders or (trigger.reviews_active_orders and RecordKind.MEDICATIONS in unavailable):
-        return _finding(_unavailable(unavailable, knowledge), None, knowledge)
-    return None
-
-
-def unidentified_orders(references: tuple[str, ...], knowledge: Knowledge) -> Finding:
+def unidentified_orders(ans: AnswerInput) -> Iterator[Finding]:
     """Orders whose medication could not be identified: they may be baclofen, unchecked."""
+    if not ans.facts.unidentified:
+        return
+    knowledge = ans.knowledge
     label = knowledge.text(CODE, "unidentified_fact")
-    return Finding(
+    yield Finding(
         CODE,
         "warning",
         None,
         values={"what": knowledge.text(CODE, "unidentified")},
-        facts=tuple((label, reference) for reference in references),
+        facts=tuple((label, reference) for reference in ans.facts.unidentified),
         notes=(knowledge.text(CODE, "unidentified_note"),),
     )
 
 
-def not_evaluated(count: int, knowledge: Knowledge) -> Finding:
+def orders_not_evaluated(ans: AnswerInput) -> Iterator[Finding]:
     """Orders beyond the per-call limit: named as not checked, never silently dropped."""
+    count = ans.facts.not_evaluated
+    if not count:
+        return
+    knowledge = ans.knowledge
     limit = MAX_ORDERS_PER_CALL
-    return Finding(
+    yield Finding(
         CODE,
         "warning",
         None,
@@ -126,3 +115,20 @@ def not_evaluated(count: int, knowledge: Knowledge) -> Finding:
         ),
         notes=(knowledge.text(CODE, "not_evaluated_note", limit=limit),),
     )
+
+
+def unchecked(ans: AnswerInput) -> Iterator[Finding]:
+    """Data that could not be obtained, when no card of the answer says so already.
+
+    The per-order rule does not run on a stopped order (only the stop rules do), and a
+    patient-view whose medication list could not be read finds no order at all: both were
+    answered with no card, silence where the checks had not run.
+    """
+    facts = ans.facts
+    unavailable = facts.patient.unavailable
+    if not unavailable or any(finding.rule == CODE for finding in ans.findings):
+        return
+    if facts.orders or (
+        ans.trigger.reviews_active_orders and RecordKind.MEDICATIONS in unavailable
+    ):
+        yield _finding(_unavailable(unavailable, ans.knowledge), None, ans.knowledge)

@@ -8,18 +8,14 @@ from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.products import Form
 from service.clinical.findings import Finding
 from service.clinical.limits import oral_ceiling
-from service.clinical.rules.base import (
-    RuleInput,
-    number,
-    order_facts,
-    rule,
-)
+from service.clinical.order_text import order_facts
+from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import judged_daily, move_to, stepping_note
+from service.clinical.wording import number
 
 _MCG, _G = 0.001, 1000.0
 
 
-@rule("dose-unverifiable")
 def dose_unverifiable(inp: RuleInput) -> Iterator[Finding]:
     dose = inp.order.dose
     if dose.computable or dose.dose_absent:
@@ -34,7 +30,6 @@ def dose_unverifiable(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("dose-unit-suspect")
 def dose_unit_suspect(inp: RuleInput) -> Iterator[Finding]:
     dose = inp.order.dose
     oral = inp.knowledge.dosing.oral
@@ -96,7 +91,6 @@ def dose_unit_suspect(inp: RuleInput) -> Iterator[Finding]:
             return
 
 
-@rule("dose-above-max")
 def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
     daily = judged_daily(inp)
     maximum = inp.knowledge.dosing.oral.max_daily_mg
@@ -122,7 +116,6 @@ def dose_above_max(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("dose-above-label")
 def dose_above_label(inp: RuleInput) -> Iterator[Finding]:
     daily = judged_daily(inp)
     oral = inp.knowledge.dosing.oral
@@ -144,7 +137,6 @@ def dose_above_label(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("tablet-strength")
 def tablet_strength(inp: RuleInput) -> Iterator[Finding]:
     product = inp.order.product
     rule_data = inp.knowledge.dosing.oral.tablet_strength

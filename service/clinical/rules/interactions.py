@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.clinical.findings import Finding
-from service.clinical.rules.base import RuleInput, names, order_facts, rule
+from service.clinical.order_text import names, order_facts
+from service.clinical.rules.base import RuleInput
 
 # The codes this rule may produce; which class gives which code is medications.yaml's `rule`.
-_CODES = (
+CODES = (
     "interaction-opioid",
     "interaction-benzodiazepine",
     "interaction-cns-depressant",
@@ -21,7 +22,6 @@ _CODES = (
 )
 
 
-@rule(*_CODES)
 def interactions(inp: RuleInput) -> Iterator[Finding]:
     for drug_class in inp.knowledge.drug_classes:
         found = inp.patient.medications_in(drug_class.name)

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind, Route
 from service.clinical.findings import Finding, IndicatorName
-from service.clinical.rules.base import RuleInput, number, order_facts, rule
+from service.clinical.order_text import order_facts
+from service.clinical.quantity import amount
+from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     established_daily,
     established_order,
@@ -14,9 +16,9 @@ from service.clinical.suggestions import (
     move_to,
     route_changed,
 )
+from service.clinical.wording import number
 
 
-@rule("intrathecal-route")
 def intrathecal_route(inp: RuleInput) -> Iterator[Finding]:
     product, dose = inp.order.product, inp.order.dose
     if product.is_intrathecal and dose.route in (Route.ORAL, Route.OTHER):
@@ -38,7 +40,6 @@ def intrathecal_route(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("intrathecal-dose-high")
 def intrathecal_dose_high(inp: RuleInput) -> Iterator[Finding]:
     daily = judged_daily(inp)
     limits = inp.knowledge.dosing.intrathecal
@@ -74,7 +75,6 @@ def intrathecal_dose_high(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("intrathecal-discontinuation", on_stop=True)
 def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     current = established_order(inp)
     if current is None or route_changed(inp) is not DoseKind.INTRATHECAL:
@@ -110,8 +110,8 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     first = inp.order.dose.first_daily
     if before is None or first is None or before <= 0:
         return
-    cut = (before - first) / before
-    if cut > inp.knowledge.dosing.intrathecal.discontinuation_cut_fraction + 1e-9:
+    cut = amount((before - first) / before)
+    if cut > inp.knowledge.dosing.intrathecal.discontinuation_cut_fraction:
         schedule = move_to(inp, first, "why_ordered_dose")
         yield Finding(
             "intrathecal-discontinuation",

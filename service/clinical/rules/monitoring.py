@@ -8,10 +8,12 @@ from datetime import date
 
 from service.clinical.facts import ConditionFact
 from service.clinical.fhir_json import months_before
-from service.clinical.findings import Finding, OrderTest
+from service.clinical.findings import Finding
 from service.clinical.limits import is_elderly
+from service.clinical.order_text import names
 from service.clinical.records import RecordKind
-from service.clinical.rules.base import RuleInput, names, rule
+from service.clinical.rules.base import RuleInput
+from service.clinical.suggestions import order_test
 
 
 def _monitoring(
@@ -29,7 +31,6 @@ def _monitoring(
     since = months_before(inp.patient.today, months)
     if last_test is not None and last_test >= since:
         return
-    test = inp.knowledge.observations.orders[order_key]
     condition = names(c.label for c in found)
     age = inp.patient.age
     words = inp.knowledge.words
@@ -55,13 +56,10 @@ def _monitoring(
                 last_test.isoformat() if last_test else words("none_on_record"),
             ),
         ),
-        suggestions=(
-            OrderTest(test.code, test.display, words("order_test", display=test.display)),
-        ),
+        suggestions=(order_test(inp.knowledge, order_key),),
     )
 
 
-@rule("monitoring-hepatic")
 def monitoring_hepatic(inp: RuleInput) -> Iterator[Finding]:
     found = inp.patient.conditions_in("liver_disease")
     if found:
@@ -70,7 +68,6 @@ def monitoring_hepatic(inp: RuleInput) -> Iterator[Finding]:
         yield from _monitoring(inp, "monitoring-hepatic", found, last, "hepatic_panel", months)
 
 
-@rule("monitoring-glucose")
 def monitoring_glucose(inp: RuleInput) -> Iterator[Finding]:
     found = inp.patient.conditions_in("diabetes")
     if found:
@@ -79,7 +76,6 @@ def monitoring_glucose(inp: RuleInput) -> Iterator[Finding]:
         yield from _monitoring(inp, "monitoring-glucose", found, last, "glucose", months)
 
 
-@rule("monitoring-renal")
 def monitoring_renal(inp: RuleInput) -> Iterator[Finding]:
     """From 65, or with chronic kidney disease coded: a kidney function result every year."""
     ckd = inp.patient.conditions_in("renal_failure") + inp.patient.conditions_in("renal_impairment")

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from service.clinical.findings import Finding, IndicatorName, OrderTest
+from service.clinical.dosing.child_dose import ChildDose, child_dose
+from service.clinical.facts import Age
+from service.clinical.findings import Finding, IndicatorName
+from service.clinical.knowledge import Knowledge
 from service.clinical.knowledge.schema import PediatricBand
-from service.clinical.limits import band_limit, is_elderly, pediatric_band
+from service.clinical.limits import is_elderly, pediatric_band
+from service.clinical.order_text import order_facts
 from service.clinical.records import RecordKind
-from service.clinical.rules.base import RuleInput, number, order_facts, rule
+from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     judged_daily,
     move_to,
+    order_test,
     schedule_for_start_or_increase,
     stepping_note,
 )
+from service.clinical.wording import number
 
 
-def _age_fact(inp: RuleInput) -> tuple[str, str]:
-    age = inp.patient.age
-    assert age is not None
-    return (inp.knowledge.words("fact_age"), f"{age.text} (born {age.birth_date.isoformat()})")
+def _age_fact(age: Age, knowledge: Knowledge) -> tuple[str, str]:
+    return (knowledge.words("fact_age"), f"{age.text} (born {age.birth_date.isoformat()})")
 
 
-@rule("pediatric-age-contraindicated")
 def pediatric_age_contraindicated(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     limit = inp.knowledge.dosing.pediatric.contraindicated_under_age
@@ -34,11 +37,10 @@ def pediatric_age_contraindicated(inp: RuleInput) -> Iterator[Finding]:
         "critical",
         inp.order,
         values={"age_text": age.text},
-        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
+        facts=(_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)),
     )
 
 
-@rule("pediatric-caution")
 def pediatric_caution(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     pediatric = inp.knowledge.dosing.pediatric
@@ -52,75 +54,72 @@ def pediatric_caution(inp: RuleInput) -> Iterator[Finding]:
         "warning",
         inp.order,
         values={"age": str(age.youngest)},
-        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
+        facts=(_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)),
     )
 
 
-@rule("pediatric-dose")
 def pediatric_dose(inp: RuleInput) -> Iterator[Finding]:
-    age, weight = inp.patient.age, inp.patient.weight
-    dosing = inp.knowledge.dosing
-    daily = judged_daily(inp)
-    if (
-        age is None
-        or age.youngest >= dosing.pediatric.adult_from_age
-        or not inp.is_oral
-        or daily is None
-    ):
+    """When a child's oral daily dose is above the adult maximum, the critical mg/kg/day or
+    the maximum of the age band; then a move to the lowest of them."""
+    age, daily = inp.patient.age, judged_daily(inp)
+    pediatric = inp.knowledge.dosing.pediatric
+    if age is None or daily is None or not inp.is_oral or age.youngest >= pediatric.adult_from_age:
         return
     band = pediatric_band(age.youngest, inp.knowledge)
-    limit, weight_based = band_limit(band, weight) if band is not None else (None, False)
-    per_kg = daily / weight.value if weight is not None else None
-    critical_per_kg = dosing.pediatric.critical_mg_per_kg
-    values = {"dose": number(daily), "age": str(age.youngest)}
-    facts = [_age_fact(inp), order_facts(inp.order, inp.knowledge)]
-    if weight is not None:
-        facts.append((inp.knowledge.words("fact_weight"), weight.text))
-        facts.append((inp.knowledge.words("fact_dose_per_kg"), f"{number(per_kg or 0)} mg/kg/day"))
-    if band is not None:
-        facts.append(
-            (inp.knowledge.words("fact_band_maximum"), _band_text(band) + f" ({band.source})")
-        )
-
-    indicator: IndicatorName
-    if daily > dosing.oral.max_daily_mg:
-        indicator, variant = "critical", "adult_ceiling"
-        values["limit"] = number(dosing.oral.max_daily_mg)
-    elif per_kg is not None and per_kg > critical_per_kg + 1e-9:
-        indicator, variant = "critical", "per_kg"
-        values["mg_per_kg"] = number(per_kg)
-        values["per_kg_limit"] = number(critical_per_kg)
-    elif limit is not None and daily > limit + 1e-9:
-        # A weight-based band maximum reads as what it is: mg/kg/day at this weight.
-        indicator, variant = "warning", "band_per_kg" if weight_based else "band"
-        values["limit"] = number(limit)
-        if weight_based and band is not None and band.max_mg_per_kg and weight is not None:
-            values["band_per_kg"] = number(band.max_mg_per_kg)
-            values["kg"] = number(weight.value)
-    else:
+    dose = child_dose(daily, band, inp.patient.weight, inp.knowledge.dosing)
+    excess = _excess(dose)
+    if excess is None:
         return
-
-    target = min(
-        x
-        for x in (
-            limit,
-            critical_per_kg * weight.value if weight else None,
-            dosing.oral.max_daily_mg,
-        )
-        if x is not None
-    )
+    indicator, variant, limits = excess
     why = inp.knowledge.words("why_age_maximum", age=age.youngest)
-    suggestion = move_to(inp, target, why)
+    suggestion = move_to(inp, dose.target, why)
     yield Finding(
         "pediatric-dose",
         indicator,
         inp.order,
-        values=values,
+        values={"dose": number(daily), "age": str(age.youngest), **limits},
         variant=variant,
-        facts=tuple(facts),
-        notes=stepping_note(inp, target) if suggestion else (),
+        facts=_pediatric_facts(inp, age, dose),
+        notes=stepping_note(inp, dose.target) if suggestion else (),
         suggestions=(suggestion,) if suggestion else (),
     )
+
+
+def _excess(dose: ChildDose) -> tuple[IndicatorName, str, dict[str, str]] | None:
+    """The severity, the variant and the limit's values of the first limit crossed."""
+    per_kg = dose.per_kg
+    if dose.above_adult_max:
+        return "critical", "adult_ceiling", {"limit": number(dose.adult_max)}
+    if per_kg is not None and per_kg > dose.critical_per_kg:
+        limits = {"mg_per_kg": number(per_kg), "per_kg_limit": number(dose.critical_per_kg)}
+        return "critical", "per_kg", limits
+    if dose.above_band and dose.band_limit is not None:
+        return "warning", *_band_limit_values(dose, dose.band_limit)
+    return None
+
+
+def _band_limit_values(dose: ChildDose, limit: float) -> tuple[str, dict[str, str]]:
+    """A weight-based band maximum reads as what it is: mg/kg/day at this weight."""
+    values = {"limit": number(limit)}
+    if not dose.weight_based:
+        return "band", values
+    band, kg = dose.band, dose.weight_kg
+    if band is not None and band.max_mg_per_kg and kg is not None:
+        values |= {"band_per_kg": number(band.max_mg_per_kg), "kg": number(kg)}
+    return "band_per_kg", values
+
+
+def _pediatric_facts(inp: RuleInput, age: Age, dose: ChildDose) -> tuple[tuple[str, str], ...]:
+    words = inp.knowledge.words
+    facts = [_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)]
+    weight = inp.patient.weight
+    if weight is not None:
+        facts.append((words("fact_weight"), weight.text))
+        facts.append((words("fact_dose_per_kg"), f"{number(dose.per_kg or 0)} mg/kg/day"))
+    if dose.band is not None:
+        band_text = _band_text(dose.band) + f" ({dose.band.source})"
+        facts.append((words("fact_band_maximum"), band_text))
+    return tuple(facts)
 
 
 def _band_text(band: PediatricBand) -> str:
@@ -137,7 +136,6 @@ def _band_text(band: PediatricBand) -> str:
     return f"{ages}: " + " and ".join(parts)
 
 
-@rule("weight-missing")
 def weight_missing(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     dosing = inp.knowledge.dosing
@@ -150,23 +148,21 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
     if RecordKind.OBSERVATIONS in inp.patient.unavailable:
         return  # the data-missing card already says the results could not be read
     stale = inp.patient.stale_weight
-    order = inp.knowledge.observations.orders["body_weight"]
     yield Finding(
         "weight-missing",
         "warning",
         inp.order,
         values={"months": str(dosing.weight.recency_months)},
         facts=(
-            _age_fact(inp),
+            _age_fact(age, inp.knowledge),
             (inp.knowledge.words("fact_latest_weight"), stale.text if stale else "none recorded"),
         ),
         suggestions=(
-            OrderTest(order.code, order.display, inp.knowledge.text("weight-missing", "order")),
+            order_test(inp.knowledge, "body_weight", inp.knowledge.text("weight-missing", "order")),
         ),
     )
 
 
-@rule("elderly")
 def elderly(inp: RuleInput) -> Iterator[Finding]:
     age = inp.patient.age
     if age is None or not is_elderly(inp.patient, inp.knowledge):
@@ -178,5 +174,5 @@ def elderly(inp: RuleInput) -> Iterator[Finding]:
         inp.order,
         suggestions=(schedule,) if schedule else (),
         values={"age": str(age.oldest)},
-        facts=(_age_fact(inp), order_facts(inp.order, inp.knowledge)),
+        facts=(_age_fact(age, inp.knowledge), order_facts(inp.order, inp.knowledge)),
     )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
-from service.clinical.findings import Finding, ScheduleSuggestion, SuggestionSpec
+from service.clinical.findings import Finding
 from service.clinical.limits import effective_renal_value, renal_band
-from service.clinical.rules.base import RuleInput, names, number, order_facts, rule
+from service.clinical.order_text import names, order_facts
+from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     judged_daily,
     move_to,
-    schedule_for_start_or_increase,
     stepping_note,
+    within_renal_cap,
 )
+from service.clinical.wording import number
 
 
 def _renal_evidence(
@@ -43,7 +44,6 @@ def _renal_evidence(
     return short, facts
 
 
-@rule("renal-contraindication")
 def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
     if renal_band(inp.patient, inp.knowledge) != "contraindicated":
         return
@@ -70,24 +70,15 @@ def renal_contraindication(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("renal-impairment")
 def renal_impairment(inp: RuleInput) -> Iterator[Finding]:
+    """When kidney function is impaired; then the dose within the renal maximum, reached
+    by the slow titration for a start or an increase."""
     if renal_band(inp.patient, inp.knowledge) != "impaired":
         return
     renal = inp.knowledge.dosing.renal
     short, facts = _renal_evidence(inp, "renal_impairment", renal.impaired_below)
     cap = inp.knowledge.dosing.renal.impaired_cap_daily_mg
-    suggestions: tuple[SuggestionSpec, ...] = ()
-    daily = judged_daily(inp)
-    if inp.is_oral and daily is not None and daily > cap:
-        capped = move_to(inp, cap, "why_renal_maximum")
-        suggestions = (capped,) if capped else ()
-    schedule = schedule_for_start_or_increase(inp)
-    if schedule is not None:
-        # The slow titration stops at the renal maximum too: it is the better of the two.
-        # A cap lowered to a child's band may itself be a titration: the slow one replaces it.
-        others = (s for s in suggestions if not isinstance(s, ScheduleSuggestion))
-        suggestions = (schedule, *(replace(s, recommended=False) for s in others))
+    suggestions = within_renal_cap(inp, cap)
     yield Finding(
         "renal-impairment",
         "warning",

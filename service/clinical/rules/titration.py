@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.clinical.dosing.daily_dose import DoseKind
+from service.clinical.dosing.pace import Pace, rises
+from service.clinical.dosing.totals import combined_daily
 from service.clinical.facts import BaclofenOrder
-from service.clinical.findings import Finding
+from service.clinical.findings import Finding, SuggestionSpec
 from service.clinical.knowledge import Knowledge
 from service.clinical.limits import oral_ceiling
-from service.clinical.rules.base import RuleInput, number, order_facts, rule
+from service.clinical.order_text import order_facts
+from service.clinical.quantity import amount
+from service.clinical.rules.base import RuleInput
 from service.clinical.suggestions import (
     AS_ORDERED,
-    combined_daily,
     established_daily,
     established_order,
     long_taper,
@@ -21,9 +24,7 @@ from service.clinical.suggestions import (
     start_group,
     within_ceiling,
 )
-from service.clinical.wording import frequency_text
-
-_EPSILON = 1e-9
+from service.clinical.wording import frequency_text, number
 
 
 def _start_doses(inp: RuleInput) -> str:
@@ -42,14 +43,13 @@ def _group_facts(
     )
 
 
-@rule("start-dose-high")
 def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
     group = start_group(inp)
     if group is None:
         return
     first = combined_daily(group, "first_daily")
     start = inp.knowledge.dosing.oral.start_daily_mg
-    if first is None or first <= start + _EPSILON:
+    if first is None or first <= start:
         return
     target = combined_daily(group, "highest_daily") or first
     schedule = move_to(inp, target, AS_ORDERED)
@@ -78,19 +78,18 @@ def start_dose_high(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("titration-plan")
 def titration_plan(inp: RuleInput) -> Iterator[Finding]:
     group = start_group(inp)
     if group is None:
         return
     dosing = inp.knowledge.dosing
     first = combined_daily(group, "first_daily")
-    if first is None or first > dosing.oral.start_daily_mg + _EPSILON:
+    if first is None or first > dosing.oral.start_daily_mg:
         return
     if any(order.dose.is_schedule for order in group):
         return
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    if ceiling.daily_mg <= first + _EPSILON:
+    if ceiling.daily_mg <= first:
         return  # nothing to titrate: the limit (renal failure, an infant) is at or below the start
     target = min(dosing.titration.plan_target_daily_mg, ceiling.daily_mg)
     schedule = move_to(inp, target, "why_plan_target")
@@ -119,89 +118,82 @@ def titration_plan(inp: RuleInput) -> Iterator[Finding]:
     )
 
 
-@rule("titration-too-fast")
 def titration_too_fast(inp: RuleInput) -> Iterator[Finding]:
-    current = established_order(inp)
-    before = established_daily(inp)
-    if current is None or before is None or not inp.is_oral:
+    """When an established oral dose rises by more than a titration step at once, or sooner
+    than the titration interval after the last change; then a move to the ordered dose the
+    way titration allows."""
+    current, before = established_order(inp), established_daily(inp)
+    if current is None or before is None or not inp.is_oral or not inp.order.dose.computable:
         return
     titration = inp.knowledge.dosing.titration
-    today = inp.patient.today
-    steps = inp.order.dose.steps
-    if any(s.daily is None for s in steps):
-        return
-    # Each rise: from the current dose to the first step, then between consecutive steps.
-    rises: list[tuple[float, int | None]] = []
-    # A rise that starts later (boundsPeriod.start) counts from that day, not from today.
-    rise_day = steps[0].start or today
-    since_change = (rise_day - current.authored_on).days if current.authored_on else None
-    previous = before
-    for index, step in enumerate(steps):
-        daily = step.daily or 0.0
-        days = since_change if index == 0 else _days(steps[index - 1].duration_days)
-        if daily > previous + _EPSILON:
-            rises.append((daily - previous, days))
-        previous = daily
-    too_large = [r for r in rises if r[0] > titration.max_step_daily_mg + _EPSILON]
-    too_soon = [r for r in rises if r[1] is not None and r[1] < titration.interval_days]
-    if not too_large and not too_soon:
-        return
-    increase = max(r[0] for r in rises)
-    days_since = min((r[1] for r in too_soon if r[1] is not None), default=since_change)
-    variant = (
-        "too_large_and_too_soon"
-        if too_large and too_soon
-        else "too_large"
-        if too_large
-        else "too_soon"
+    since_change = _days_since_change(inp, current)
+    pace = Pace(
+        rises(before, inp.order.dose.steps, since_change),
+        titration.max_step_daily_mg,
+        titration.interval_days,
     )
-    ordered = inp.order.dose.highest_daily or before
-    target, _ = within_ceiling(inp, ordered, AS_ORDERED)
-    suggestion = move_to(inp, target, AS_ORDERED) if target > before + _EPSILON else None
+    if not pace.too_fast:
+        return
+    days_since = pace.days_since_change(since_change)
     yield Finding(
         "titration-too-fast",
         "warning",
         inp.order,
-        variant=variant,
+        variant="_and_".join(
+            name
+            for name, hit in (("too_large", pace.too_large), ("too_soon", pace.too_soon))
+            if hit
+        ),
         values={
-            "increase": number(increase),
+            "increase": number(pace.largest),
             "max_step": number(titration.max_step_daily_mg),
             "days_since_change": str(days_since if days_since is not None else "?"),
             "interval": str(titration.interval_days),
         },
-        facts=(
-            order_facts(current, inp.knowledge, inp.knowledge.words("fact_current_order")),
-            (
-                inp.knowledge.words("fact_current_daily_dose"),
-                f"{number(before)} mg/day"
-                + (
-                    f", last changed {current.authored_on.isoformat()}"
-                    if current.authored_on
-                    else ""
-                ),
-            ),
-            order_facts(inp.order, inp.knowledge, inp.knowledge.words("fact_new_order")),
-            (
-                inp.knowledge.words("fact_largest_rise"),
-                f"{number(increase)} mg/day (at most {number(titration.max_step_daily_mg)})",
-            ),
-            *(
-                (
-                    (
-                        inp.knowledge.words("fact_days_since_the_last_change"),
-                        f"{since_change} (at least {titration.interval_days})",
-                    ),
-                )
-                if since_change is not None
-                else ()
-            ),
-        ),
-        suggestions=(suggestion,) if suggestion else (),
+        facts=_too_fast_facts(inp, current, before, pace, since_change),
+        suggestions=_towards_ordered(inp, before),
     )
 
 
-def _days(duration: float | None) -> int | None:
-    return int(duration) if duration is not None else None
+def _days_since_change(inp: RuleInput, current: BaclofenOrder) -> int | None:
+    """Days from the last change of ``current`` to the first rise; a rise that starts later
+    (boundsPeriod.start) counts from that day, not from today."""
+    if current.authored_on is None:
+        return None
+    rise_day = inp.order.dose.steps[0].start or inp.patient.today
+    return (rise_day - current.authored_on).days
+
+
+def _towards_ordered(inp: RuleInput, before: float) -> tuple[SuggestionSpec, ...]:
+    """The ordered dose (within the patient's ceiling), reached the way titration allows."""
+    ordered = inp.order.dose.highest_daily or before
+    target, _ = within_ceiling(inp, ordered, AS_ORDERED)
+    suggestion = move_to(inp, target, AS_ORDERED) if target > before else None
+    return (suggestion,) if suggestion else ()
+
+
+def _too_fast_facts(
+    inp: RuleInput, current: BaclofenOrder, before: float, pace: Pace, since_change: int | None
+) -> tuple[tuple[str, str], ...]:
+    words, titration = inp.knowledge.words, inp.knowledge.dosing.titration
+    changed = f", last changed {current.authored_on.isoformat()}" if current.authored_on else ""
+    facts = [
+        order_facts(current, inp.knowledge, words("fact_current_order")),
+        (words("fact_current_daily_dose"), f"{number(before)} mg/day{changed}"),
+        order_facts(inp.order, inp.knowledge, words("fact_new_order")),
+        (
+            words("fact_largest_rise"),
+            f"{number(pace.largest)} mg/day (at most {number(titration.max_step_daily_mg)})",
+        ),
+    ]
+    if since_change is not None:
+        facts.append(
+            (
+                words("fact_days_since_the_last_change"),
+                f"{since_change} (at least {titration.interval_days})",
+            )
+        )
+    return tuple(facts)
 
 
 def _short_course(inp: RuleInput, before: float | None) -> bool:
@@ -209,12 +201,11 @@ def _short_course(inp: RuleInput, before: float | None) -> bool:
     orders) at 30 mg/day or less."""
     limits = inp.knowledge.dosing.discontinuation
     started = [o.authored_on for o in inp.patient.active_baclofen if o.authored_on is not None]
-    if before is None or not started or before > limits.short_course_max_daily_mg + _EPSILON:
+    if before is None or not started or before > limits.short_course_max_daily_mg:
         return False
     return (inp.patient.today - min(started)).days < limits.short_course_days
 
 
-@rule("abrupt-discontinuation", on_stop=True)
 def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     current = established_order(inp)
     if current is None or route_changed(inp) is not DoseKind.ORAL:
@@ -266,8 +257,8 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     for step in inp.order.dose.steps:
         if step.daily is None:
             return
-        decrease = previous - step.daily
-        if decrease > discontinuation.max_cut_daily_mg + _EPSILON:
+        decrease = amount(previous - step.daily)
+        if decrease > discontinuation.max_cut_daily_mg:
             target = inp.order.dose.last_daily or step.daily
             schedule = move_to(inp, target, "why_ordered_dose")
             yield Finding(

@@ -8,15 +8,17 @@ from service.clinical.suggestions.current import (
     judged_daily,
     route_changed,
 )
+from service.clinical.suggestions.endings import endings
+from service.clinical.suggestions.lab_orders import order_test
 from service.clinical.suggestions.moves import (
     AS_ORDERED,
-    combined_daily,
     move_to,
     schedule_for_start_or_increase,
     start_group,
     stepping_note,
     within_ceiling,
 )
+from service.clinical.suggestions.renal import within_renal_cap
 from service.clinical.suggestions.schedules import (
     intrathecal_suggestion,
     long_taper,
@@ -24,17 +26,20 @@ from service.clinical.suggestions.schedules import (
     taper_suggestion,
     titration_suggestion,
 )
+from service.clinical.suggestions.switch import lactose_free_switch
 
 __all__ = [
     "AS_ORDERED",
-    "combined_daily",
     "current_daily",
+    "endings",
     "established_daily",
     "established_order",
     "intrathecal_suggestion",
     "judged_daily",
+    "lactose_free_switch",
     "long_taper",
     "move_to",
+    "order_test",
     "route_changed",
     "schedule_for_start_or_increase",
     "slow_variant",
@@ -43,4 +48,5 @@ __all__ = [
     "taper_suggestion",
     "titration_suggestion",
     "within_ceiling",
+    "within_renal_cap",
 ]

@@ -13,9 +13,8 @@ from itertools import pairwise
 
 from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.facts import BaclofenOrder
+from service.clinical.quantity import amount
 from service.clinical.rule_input import RuleInput
-
-_EPSILON = 1e-9
 
 
 def remaining_daily(order: BaclofenOrder, today: date) -> list[float] | None:
@@ -24,7 +23,7 @@ def remaining_daily(order: BaclofenOrder, today: date) -> list[float] | None:
     steps = order.dose.steps
     if not order.dose.computable:
         return None
-    values = [step.daily or 0.0 for step in steps]
+    values = [amount(step.daily or 0.0) for step in steps]
     if len(steps) == 1:
         return values
     start = steps[0].start or order.authored_on
@@ -80,11 +79,11 @@ def judged_daily(inp: RuleInput) -> float | None:
     if inp.context.current is order:  # patient-view: what is left of the active order
         values = remaining_daily(order, inp.patient.today)
     else:
-        values = order.dose.daily_values if order.dose.computable else None
+        values = [amount(v) for v in order.dose.daily_values] if order.dose.computable else None
     if not values:
         return None
     before = established_daily(inp)
-    descending = all(later <= earlier + _EPSILON for earlier, later in pairwise(values))
-    if len(values) > 1 and descending and before is not None and values[0] <= before + _EPSILON:
+    descending = all(later <= earlier for earlier, later in pairwise(values))
+    if len(values) > 1 and descending and before is not None and values[0] <= before:
         return values[-1]
     return max(values)

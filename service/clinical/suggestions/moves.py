@@ -25,9 +25,11 @@ from datetime import timedelta
 
 from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.dosing.deliverable import doses_between, doses_not_above
+from service.clinical.dosing.totals import combined_daily
 from service.clinical.facts import BaclofenOrder
 from service.clinical.findings import ScheduleSuggestion, SuggestionSpec, UpdateDose
 from service.clinical.limits import oral_ceiling
+from service.clinical.quantity import amount, amount_sum
 from service.clinical.rule_input import RuleInput
 from service.clinical.schedules import doses_text
 from service.clinical.suggestions.current import (
@@ -43,7 +45,6 @@ from service.clinical.suggestions.schedules import (
 )
 from service.clinical.wording import number
 
-_EPSILON = 1e-9
 # The wording key of "as ordered": a label says it only when the dose is the ordered one.
 AS_ORDERED = "why_as_ordered"
 
@@ -55,7 +56,8 @@ def within_ceiling(inp: RuleInput, target_daily: float, why: str) -> tuple[float
     all of them, or accepting one card's suggestion would fire another card.
     """
     ceiling = oral_ceiling(inp.patient, inp.knowledge)
-    if ceiling.daily_mg < target_daily - _EPSILON:
+    target_daily = amount(target_daily)
+    if ceiling.daily_mg < target_daily:
         return ceiling.daily_mg, ceiling.reason
     return target_daily, why
 
@@ -79,7 +81,7 @@ def move_to(
     if target_daily > 0:
         target_daily, why = within_ceiling(inp, target_daily, why)
     if why == AS_ORDERED:
-        exact = ordered is not None and abs(target_daily - ordered) <= _EPSILON
+        exact = ordered is not None and amount(target_daily) == amount(ordered)
         why = inp.knowledge.words(AS_ORDERED if exact else "why_highest_permitted")
     elif why.startswith("why_"):
         why = inp.knowledge.words(why)
@@ -89,9 +91,10 @@ def move_to(
         return _new_start(inp, target_daily, why, per_day)
     if before is None:
         return None  # established, but its dose cannot be read: no change is provably safe
-    if target_daily <= 0 or target_daily < before - _max_cut(inp) - _EPSILON:
+    target_daily = amount(target_daily)
+    if target_daily <= 0 or target_daily < amount(before - _max_cut(inp)):
         return taper_suggestion(inp, current, before, max(target_daily, 0.0), final_per_day=per_day)
-    if target_daily > before + _EPSILON:
+    if target_daily > before:
         if increase_as_schedule:
             return titration_suggestion(
                 inp, target_daily, slow=slow_variant(inp), from_daily=before
@@ -112,14 +115,6 @@ def start_group(inp: RuleInput) -> tuple[BaclofenOrder, ...] | None:
     return inp.context.start_group or (inp.order,)
 
 
-def combined_daily(group: tuple[BaclofenOrder, ...], attribute: str) -> float | None:
-    """The group's ``first_daily`` or ``highest_daily`` added up (None if one is unknown)."""
-    values = [getattr(order.dose, attribute) for order in group]
-    if any(value is None for value in values):
-        return None
-    return float(sum(values))
-
-
 def _new_start(
     inp: RuleInput, target_daily: float, why: str, per_day: int | None
 ) -> SuggestionSpec | None:
@@ -132,7 +127,7 @@ def _new_start(
     if group is None:
         return None
     spec: UpdateDose | ScheduleSuggestion | None
-    if target_daily > inp.knowledge.dosing.oral.start_daily_mg + _EPSILON:
+    if amount(target_daily) > inp.knowledge.dosing.oral.start_daily_mg:
         spec = titration_suggestion(inp, target_daily, slow=slow_variant(inp))
     else:
         found = _update(inp, target_daily, why, per_day)
@@ -149,7 +144,7 @@ def _new_start(
 def _intrathecal_move(inp: RuleInput, target_mcg: float) -> SuggestionSpec | None:
     current = established_order(inp)
     before = established_daily(inp)
-    if current is None or before is None or target_mcg >= before - _EPSILON:
+    if current is None or before is None or amount(target_mcg) >= before:
         return None  # intrathecal increases and new pumps are titrated by the specialist
     return intrathecal_suggestion(inp, current, before, max(target_mcg, 0.0))
 
@@ -171,8 +166,8 @@ def _next_step(inp: RuleInput, before: float, target_daily: float, why: str) -> 
     if current is not None and current.authored_on is not None and current is not order:
         earliest = current.authored_on + timedelta(days=titration.interval_days)
         start = earliest if earliest > inp.patient.today else None
-    daily = sum(doses)
-    direct = daily >= target_daily - _EPSILON and start is None
+    daily = amount_sum(doses)
+    direct = daily >= amount(target_daily) and start is None
     words = inp.knowledge.words
     if direct:
         label = words("change_to", doses=doses_text(doses, "mg"), daily=number(daily), why=why)
@@ -197,13 +192,14 @@ def _update(
         return None
     before = established_daily(inp)
     current = established_order(inp)
-    if before is not None and current is not None and sum(doses) < before - _max_cut(inp):
+    daily = amount_sum(doses)
+    if before is not None and current is not None and daily < amount(before - _max_cut(inp)):
         # What the product can give lies further down than the target: still one taper.
         return taper_suggestion(inp, current, before, target_daily, final_per_day=per_day)
     label = inp.knowledge.words(
-        "change_to", doses=doses_text(doses, "mg"), daily=number(sum(doses)), why=why
+        "change_to", doses=doses_text(doses, "mg"), daily=number(daily), why=why
     )
-    raises = before is not None and sum(doses) > before + _EPSILON
+    raises = before is not None and daily > before
     return UpdateDose(order, doses, label, recommended=True, raises=raises)
 
 
@@ -219,7 +215,7 @@ def stepping_note(inp: RuleInput, target_daily: float) -> tuple[str, ...]:
         if slow_variant(inp)
         else dosing.titration.max_step_daily_mg
     )
-    if target_daily > before + step_size + _EPSILON:
+    if target_daily > amount(before + step_size):
         return (
             inp.knowledge.words(
                 "stepping_up",
@@ -229,7 +225,7 @@ def stepping_note(inp: RuleInput, target_daily: float) -> tuple[str, ...]:
                 target=number(target_daily),
             ),
         )
-    if target_daily < before - dosing.discontinuation.max_cut_daily_mg - _EPSILON:
+    if target_daily < amount(before - dosing.discontinuation.max_cut_daily_mg):
         return (
             inp.knowledge.words(
                 "stepping_down", before=number(before), target=number(target_daily)
@@ -256,6 +252,6 @@ def schedule_for_start_or_increase(inp: RuleInput) -> SuggestionSpec | None:
         plan = inp.knowledge.dosing.titration.plan_target_daily_mg
         return move_to(inp, combined if combined > start else plan, AS_ORDERED)
     before = established_daily(inp)
-    if before is not None and ordered > before + _EPSILON:
+    if before is not None and amount(ordered) > before:
         return move_to(inp, ordered, AS_ORDERED, increase_as_schedule=True)
     return None
