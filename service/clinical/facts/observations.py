@@ -21,6 +21,7 @@ from service.clinical.fhir_json import (
     parse_date,
 )
 from service.clinical.knowledge import Knowledge, word_pattern
+from service.clinical.knowledge.schema import AnswerSet
 
 _EXCLUDED_STATUSES = {"entered-in-error", "cancelled"}
 _WEIGHT_TO_KG = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237}
@@ -65,7 +66,7 @@ def _value(observation: JSON) -> tuple[float | None, str | None, str]:
     return None, None, ""
 
 
-def _answer(observation: JSON, yes: Any, no: Any) -> StatusAnswer:
+def _answer(observation: JSON, yes: AnswerSet, no: AnswerSet) -> StatusAnswer:
     concept = observation.get("valueCodeableConcept")
     for coding in codings(concept):
         if coding.code in no.codes:
@@ -145,7 +146,9 @@ def _tested(observation: _Observation) -> date:
     return observation.on
 
 
-def _status(observation: _Observation, yes: Any, no: Any, what: str) -> StatusObservation:
+def _status(
+    observation: _Observation, yes: AnswerSet, no: AnswerSet, what: str
+) -> StatusObservation:
     on = observation.on
     return StatusObservation(_answer(observation.resource, yes, no), on, f"{what} {on.isoformat()}")
 
