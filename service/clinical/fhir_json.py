@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -150,12 +150,6 @@ def concept_label(concept: Any, fallback: str = "unnamed") -> str:
     if texts:
         return texts[0]
     return coded_label(concept) or fallback
-
-
-def codes_in(concept: Any, systems: frozenset[str] | set[str] | tuple[str, ...]) -> Iterator[str]:
-    for coding in codings(concept):
-        if coding.code and coding.system in systems:
-            yield coding.code
 
 
 def status_code(concept: Any) -> str | None:

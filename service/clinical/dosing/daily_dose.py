@@ -9,7 +9,7 @@ understands, and nothing is guessed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -254,61 +254,72 @@ def _bounds(timing: Any) -> tuple[float | None, date | None]:
     return None, None
 
 
+def _unreadable(problem: str, *, absent: bool = False, units: tuple[str, ...] = ()) -> _Line:
+    return _Line(None, None, None, None, None, frozenset(), units, problem, absent)
+
+
+def _mass_factors(unit: Unit | None) -> frozenset[float]:
+    """The factor to mg of a unit of mass as written, for the unit-confusion checks."""
+    return frozenset({unit.factor}) if unit and unit.kind is UnitKind.MASS else frozenset()
+
+
 def _line(dosage: JSON, kind: DoseKind, product: Product) -> _Line:
-    timing = dosage.get("timing")
-    bounds_days, start = _bounds(timing)
     dose, rate = _dose_amount(dosage)
     as_needed = dosage.get("asNeededBoolean") is True or dosage.get("asNeededCodeableConcept")
-
-    def failed(problem: str, *, absent: bool = False, units: tuple[str, ...] = ()) -> _Line:
-        return _Line(None, None, None, bounds_days, start, frozenset(), units, problem, absent)
-
     if as_needed and dosage.get("maxDosePerPeriod") is not None:
-        daily, problem = _max_per_period(dosage.get("maxDosePerPeriod"), kind, product)
-        if daily is not None:
-            unit = unit_of(dig(dosage, "maxDosePerPeriod", "numerator"))
-            factors = (
-                frozenset({unit.factor}) if unit and unit.kind is UnitKind.MASS else frozenset()
-            )
-            units = (unit.written,) if unit else ()
-            return _Line(daily, None, None, bounds_days, start, factors, units, None)
-        return failed(problem or "the maximum dose per period is not readable")
+        line = _prn_maximum(dosage, kind, product)
+    elif dose is None and rate is not None:
+        line = _rate(rate, kind, product)
+    else:
+        line = _dose(dose, dosage.get("timing"), kind, product)
+    # How long a line lasts and from when is the timing's, however its amount was read.
+    duration_days, start = _bounds(dosage.get("timing"))
+    return replace(line, duration_days=duration_days, start=start)
 
-    if dose is None and rate is not None:
-        daily, problem = _rate_daily(rate, kind, product)
-        if daily is None:
-            return failed(problem or "the rate is not readable")
-        parsed = mass_per_time(rate) if as_dict(rate) and "numerator" not in rate else None
-        factors = (
-            frozenset({parsed[0].factor})
-            if parsed and parsed[0].kind is UnitKind.MASS
-            else frozenset()
-        )
-        return _Line(daily, None, None, bounds_days, start, factors, (), None)
 
+def _prn_maximum(dosage: JSON, kind: DoseKind, product: Product) -> _Line:
+    """As needed: the most that may be taken in a day, whatever the dose and frequency."""
+    daily, problem = _max_per_period(dosage.get("maxDosePerPeriod"), kind, product)
+    if daily is None:
+        return _unreadable(problem or "the maximum dose per period is not readable")
+    unit = unit_of(dig(dosage, "maxDosePerPeriod", "numerator"))
+    units = (unit.written,) if unit else ()
+    return _Line(daily, None, None, None, None, _mass_factors(unit), units, None)
+
+
+def _rate(rate: Any, kind: DoseKind, product: Product) -> _Line:
+    """A continuous rate (a pump): so much per hour or per day."""
+    daily, problem = _rate_daily(rate, kind, product)
+    if daily is None:
+        return _unreadable(problem or "the rate is not readable")
+    parsed = mass_per_time(rate) if as_dict(rate) and "numerator" not in rate else None
+    factors = _mass_factors(parsed[0] if parsed else None)
+    return _Line(daily, None, None, None, None, factors, (), None)
+
+
+def _dose(dose: Any, timing: Any, kind: DoseKind, product: Product) -> _Line:
+    """So much each time, so many times a day."""
     if dose is None:
-        return failed("no dose is stated", absent=True)
+        return _unreadable("no dose is stated", absent=True)
     amount = quantity_value(dose)
     unit = unit_of(dose)
     if amount is None:
-        return failed("the dose has no number", absent=True)
+        return _unreadable("the dose has no number", absent=True)
     if unit is None:
         written = as_str(dig(dose, "unit")) or as_str(dig(dose, "code"))
-        return failed(
+        return _unreadable(
             f"the dose unit '{written}' is not recognised" if written else "the dose has no unit"
         )
     if amount < 0:
-        return failed("the dose is negative")
+        return _unreadable("the dose is negative")
     per_dose, problem = _in_target_unit(amount, unit, kind, product)
     if per_dose is None:
-        return failed(problem or "the dose cannot be converted", units=(unit.written,))
+        return _unreadable(problem or "the dose cannot be converted", units=(unit.written,))
     per_day = administrations_per_day(timing)
     if per_day is None:
-        return failed("the frequency is not stated", units=(unit.written,))
-    factors = frozenset({unit.factor}) if unit.kind is UnitKind.MASS else frozenset()
-    return _Line(
-        per_dose * per_day, per_dose, per_day, bounds_days, start, factors, (unit.written,), None
-    )
+        return _unreadable("the frequency is not stated", units=(unit.written,))
+    factors = _mass_factors(unit)
+    return _Line(per_dose * per_day, per_dose, per_day, None, None, factors, (unit.written,), None)
 
 
 def _finite(line: _Line) -> _Line:
@@ -348,26 +359,25 @@ def order_dose(request: JSON, product: Product, knowledge: Knowledge) -> OrderDo
     groups: dict[int | None, list[_Line]] = {}
     for dosage in instructions:
         groups.setdefault(_sequence(dosage), []).append(_finite(_line(dosage, kind, product)))
+    # Lines without a sequence come first; the others in the order of their sequence.
     ordered_keys = sorted(groups, key=lambda key: (key is not None, key or 0))
+    steps = tuple(_step(key, groups[key]) for key in ordered_keys)
+    return OrderDose(kind, route, route_label, steps)
 
-    steps = []
-    for key in ordered_keys:
-        lines = groups[key]
-        problem = next((line.problem for line in lines if line.problem), None)
-        total = None if problem else sum(line.daily or 0.0 for line in lines)
-        single = lines[0] if len(lines) == 1 else None
-        steps.append(
-            DoseStep(
-                sequence=key,
-                daily=total,
-                per_dose=single.per_dose if single else None,
-                per_day=single.per_day if single else None,
-                duration_days=next((x.duration_days for x in lines if x.duration_days), None),
-                start=next((x.start for x in lines if x.start), None),
-                written_mass_factors=frozenset().union(*(x.mass_factors for x in lines)),
-                written_units=tuple(u for x in lines for u in x.units),
-                problem=problem,
-                dose_absent=any(x.dose_absent for x in lines),
-            )
-        )
-    return OrderDose(kind, route, route_label, tuple(steps))
+
+def _step(sequence: int | None, lines: list[_Line]) -> DoseStep:
+    """Lines of the same sequence run together: their daily doses add up."""
+    problem = next((line.problem for line in lines if line.problem), None)
+    single = lines[0] if len(lines) == 1 else None
+    return DoseStep(
+        sequence=sequence,
+        daily=None if problem else sum(line.daily or 0.0 for line in lines),
+        per_dose=single.per_dose if single else None,
+        per_day=single.per_day if single else None,
+        duration_days=next((x.duration_days for x in lines if x.duration_days), None),
+        start=next((x.start for x in lines if x.start), None),
+        written_mass_factors=frozenset().union(*(x.mass_factors for x in lines)),
+        written_units=tuple(u for x in lines for u in x.units),
+        problem=problem,
+        dose_absent=any(x.dose_absent for x in lines),
+    )

@@ -179,34 +179,57 @@ def recognise(request: JSON, resolve: MedicationResolver, knowledge: Knowledge) 
 
 
 def _recognise(concept: Any, medication: JSON | None, knowledge: Knowledge) -> Product | None:
-    is_baclofen = concept is not None and names_baclofen(concept, knowledge)
-    if not is_baclofen and medication is not None:
-        ingredients = [as_dict(item) for item in as_list(medication.get("ingredient"))]
-        is_baclofen = any(
-            names_baclofen(item.get("itemCodeableConcept"), knowledge)
-            for item in ingredients
-            if item is not None
-        )
-    if not is_baclofen:
+    if not _is_baclofen(concept, medication, knowledge):
         return None
-
-    baclofen = knowledge.medications.baclofen
     texts = list(concept_texts(concept))
     if medication is not None:
         texts += concept_texts(medication.get("form"))
-    rxnorm = next((c.code for c in codings(concept) if c.system == RXNORM and c.code), None)
     rxnorm_codes = [c.code for c in codings(concept) if c.system == RXNORM]
+    known = _known_product(rxnorm_codes, texts, knowledge)
+    described = known or _described_product(rxnorm_codes, texts, medication, knowledge)
+    form, strength, concentration = described
+    rxnorm = next((code for code in rxnorm_codes if code), None)
+    return Product(form, concept_label(concept), strength, concentration, rxnorm)
 
-    known = next((baclofen.products[c] for c in rxnorm_codes if c in baclofen.products), None)
-    if known is not None:
-        form = Form(known.form)
-        strength, concentration = known.strength_mg, known.concentration_mg_per_ml
-        if strength is None and concentration is None:
-            strength, concentration = _strengths_from_text(texts)
-        return Product(form, concept_label(concept), strength, concentration, rxnorm)
 
+def _is_baclofen(concept: Any, medication: JSON | None, knowledge: Knowledge) -> bool:
+    """Named baclofen by its code or text, or by an ingredient of its Medication."""
+    if concept is not None and names_baclofen(concept, knowledge):
+        return True
+    if medication is None:
+        return False
+    ingredients = [as_dict(item) for item in as_list(medication.get("ingredient"))]
+    return any(
+        names_baclofen(item.get("itemCodeableConcept"), knowledge)
+        for item in ingredients
+        if item is not None
+    )
+
+
+# What a product is: (form, strength in mg, concentration in mg/mL).
+_Described = tuple[Form, float | None, float | None]
+
+
+def _known_product(
+    rxnorm_codes: list[str], texts: list[str], knowledge: Knowledge
+) -> _Described | None:
+    """A product of the knowledge base, by the first of its codes that is one."""
+    products = knowledge.medications.baclofen.products
+    known = next((products[code] for code in rxnorm_codes if code in products), None)
+    if known is None:
+        return None
+    strength, concentration = known.strength_mg, known.concentration_mg_per_ml
+    if strength is None and concentration is None:
+        strength, concentration = _strengths_from_text(texts)
+    return Form(known.form), strength, concentration
+
+
+def _described_product(
+    rxnorm_codes: list[str], texts: list[str], medication: JSON | None, knowledge: Knowledge
+) -> _Described:
+    """A product read from its Medication and its words, when no code of it is known."""
     form = _form_from_words(texts, knowledge)
-    if any(code in baclofen.intrathecal_codes for code in rxnorm_codes):
+    if any(code in knowledge.medications.baclofen.intrathecal_codes for code in rxnorm_codes):
         form = Form.INTRATHECAL
     strength, concentration = None, None
     if medication is not None:
@@ -214,5 +237,5 @@ def _recognise(concept: Any, medication: JSON | None, knowledge: Knowledge) -> P
     if strength is None and concentration is None:
         strength, concentration = _strengths_from_text(texts)
     if form is Form.UNKNOWN and concentration is not None:
-        form = Form.LIQUID
-    return Product(form, concept_label(concept), strength, concentration, rxnorm)
+        form = Form.LIQUID  # an amount per volume is a liquid, whatever its words
+    return form, strength, concentration

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from service.clinical.facts.bundles import resources
 from service.clinical.facts.model import Measurement, StatusAnswer, StatusObservation
@@ -19,6 +21,7 @@ from service.clinical.fhir_json import (
     parse_date,
 )
 from service.clinical.knowledge import Knowledge, word_pattern
+from service.clinical.knowledge.schema import AnswerSet
 
 _EXCLUDED_STATUSES = {"entered-in-error", "cancelled"}
 _WEIGHT_TO_KG = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237}
@@ -63,7 +66,7 @@ def _value(observation: JSON) -> tuple[float | None, str | None, str]:
     return None, None, ""
 
 
-def _answer(observation: JSON, yes: Any, no: Any) -> StatusAnswer:
+def _answer(observation: JSON, yes: AnswerSet, no: AnswerSet) -> StatusAnswer:
     concept = observation.get("valueCodeableConcept")
     for coding in codings(concept):
         if coding.code in no.codes:
@@ -83,23 +86,101 @@ def _answer(observation: JSON, yes: Any, no: Any) -> StatusAnswer:
     return StatusAnswer.UNKNOWN
 
 
-def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> ObservationFacts:
-    loinc = knowledge.observations.loinc_system
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class _Observation:
+    """An Observation the rules read, seen by the reader of one group."""
+
+    resource: JSON
+    codes: set[str]  # its codes of that group
+    on: date
+
+
+# Reads one Observation of a group, or None when its value is unusable.
+Reader = Callable[[_Observation], R | None]
+
+
+class _Latest(Generic[R]):
+    """The latest Observation of one group of LOINC codes, as its reader reads it."""
+
+    def __init__(self, codes: AbstractSet[str], read: Reader[R]) -> None:
+        self.codes = codes
+        self.read = read
+        self.found: R | None = None
+        self.on: date | None = None
+
+    def offer(self, resource: JSON, codes: set[str], on: date) -> None:
+        matched = codes & self.codes
+        # Only a strictly newer one replaces it: of two on the same day the first one stands.
+        if not matched or (self.on is not None and on <= self.on):
+            return
+        found = self.read(_Observation(resource, matched, on))
+        if found is not None:
+            self.found, self.on = found, on
+
+
+def _weight(observation: _Observation) -> Measurement | None:
+    value, comparator, unit = _value(observation.resource)
+    factor = _WEIGHT_TO_KG.get(unit.strip().lower() if unit else "kg")
+    if value is None or value <= 0 or factor is None:
+        return None
+    kg, code = round(value * factor, 2), next(iter(observation.codes))
+    return Measurement("Body weight", kg, "kg", observation.on, code, comparator)
+
+
+def _renal(observation: _Observation, creatinine_clearance: AbstractSet[str]) -> Measurement | None:
+    """A CrCl or an eGFR, as measured: a bound such as '>60' is kept as a bound."""
+    value, comparator, _ = _value(observation.resource)
+    if value is None or value < 0:
+        return None
+    on, code = observation.on, next(iter(observation.codes))
+    if observation.codes & creatinine_clearance:
+        return Measurement("CrCl", value, "mL/min", on, code, comparator)
+    return Measurement("eGFR", value, "mL/min/1.73m2", on, code, comparator)
+
+
+def _tested(observation: _Observation) -> date:
+    """The monitoring rules ask only when the test was last done, not what it found."""
+    return observation.on
+
+
+def _status(
+    observation: _Observation, yes: AnswerSet, no: AnswerSet, what: str
+) -> StatusObservation:
+    on = observation.on
+    return StatusObservation(_answer(observation.resource, yes, no), on, f"{what} {on.isoformat()}")
+
+
+_MG_DL = {"mg/dl", "mg/100ml", "mg%"}
+_UMOL_L = {"umol/l", "µmol/l", "μmol/l", "micromol/l"}
+
+
+def _creatinine(observation: _Observation, knowledge: Knowledge) -> Measurement | None:
+    """A serum creatinine in mg/dL (µmol/L converted), or None when its unit is not one of
+    those the code promises."""
+    value, comparator, unit = _value(observation.resource)
+    if value is None or value <= 0 or comparator is not None:
+        return None  # "<0.5" cannot be divided by: no estimate from a bound
+    unit = unit.strip().lower()
+    codes, on = observation.codes, observation.on
+    code = next(iter(codes))
     groups = knowledge.loinc_groups
-    dosing = knowledge.dosing
-    weight_since = months_before(today, dosing.weight.recency_months)
-    renal_since = months_before(today, dosing.renal.recency_months)
+    per_umol = knowledge.dosing.renal.cockcroft_gault.umol_per_mg_dl
+    if unit in _UMOL_L or (not unit and codes & groups["creatinine_umol_l"]):
+        return Measurement("Serum creatinine", round(value / per_umol, 3), "mg/dL", on, code)
+    if unit in _MG_DL or (not unit and codes & groups["creatinine_mg_dl"]):
+        return Measurement("Serum creatinine", value, "mg/dL", on, code)
+    return None
 
-    latest_weight: Measurement | None = None
-    latest_renal: Measurement | None = None
-    latest_creatinine: Measurement | None = None
-    hepatic: date | None = None
-    glucose: date | None = None
-    pregnancy: StatusObservation | None = None
-    lactation: StatusObservation | None = None
 
+def _readable(
+    bundle: Any, knowledge: Knowledge, today: date
+) -> Iterator[tuple[JSON, set[str], date]]:
+    """The Observations the rules read, with their LOINC codes and date."""
+    loinc = knowledge.observations.loinc_system
     wanted = knowledge.observation_code_set
-    renal_group = groups["creatinine_clearance"] | groups["egfr"]
     for observation in resources(bundle, "Observation"):
         if as_str(observation.get("status")) in _EXCLUDED_STATUSES:
             continue
@@ -109,98 +190,62 @@ def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> Observa
         if not codes & wanted:
             continue  # not a code the rules read: no need to look further
         on = _effective_date(observation)
-        if on is None or on > today:
-            continue
+        if on is not None and on <= today:
+            yield observation, codes, on
 
-        if codes & groups["body_weight"]:
-            value, comparator, unit = _value(observation)
-            factor = _WEIGHT_TO_KG.get(unit.strip().lower() if unit else "kg")
-            if value is not None and value > 0 and factor is not None:
-                candidate = Measurement(
-                    "Body weight",
-                    round(value * factor, 2),
-                    "kg",
-                    on,
-                    next(iter(codes & groups["body_weight"])),
-                    comparator,
-                )
-                if latest_weight is None or candidate.on > latest_weight.on:
-                    latest_weight = candidate
-        renal_codes = codes & renal_group
-        if renal_codes:
-            value, comparator, unit = _value(observation)
-            if value is not None and value >= 0:
-                is_crcl = bool(codes & groups["creatinine_clearance"])
-                candidate = Measurement(
-                    "CrCl" if is_crcl else "eGFR",
-                    value,
-                    "mL/min" if is_crcl else "mL/min/1.73m2",
-                    on,
-                    next(iter(renal_codes)),
-                    comparator,
-                )
-                if latest_renal is None or candidate.on > latest_renal.on:
-                    latest_renal = candidate
-        creatinine_codes = codes & (groups["creatinine_mg_dl"] | groups["creatinine_umol_l"])
-        if creatinine_codes:
-            creatinine = _creatinine(observation, creatinine_codes, groups, knowledge, on)
-            if creatinine is not None and (
-                latest_creatinine is None or creatinine.on > latest_creatinine.on
-            ):
-                latest_creatinine = creatinine
-        if codes & groups["hepatic_panel"] and (hepatic is None or on > hepatic):
-            hepatic = on
-        if codes & groups["glucose"] and (glucose is None or on > glucose):
-            glucose = on
-        o = knowledge.observations
-        if codes & groups["pregnancy_status"] and (pregnancy is None or (pregnancy.on or on) < on):
-            answer = _answer(observation, o.pregnant_answers, o.not_pregnant_answers)
-            pregnancy = StatusObservation(answer, on, f"pregnancy status {on.isoformat()}")
-        if codes & groups["lactation_status"] and (lactation is None or (lactation.on or on) < on):
-            answer = _answer(observation, o.breastfeeding_answers, o.not_breastfeeding_answers)
-            lactation = StatusObservation(answer, on, f"breastfeeding status {on.isoformat()}")
 
-    weight = latest_weight if latest_weight and latest_weight.on >= weight_since else None
-    stale = latest_weight if latest_weight and weight is None else None
-    renal = latest_renal if latest_renal and latest_renal.on >= renal_since else None
-    recent_creatinine = (
-        latest_creatinine if latest_creatinine and latest_creatinine.on >= renal_since else None
+def _within(measurement: Measurement | None, since: date) -> Measurement | None:
+    return measurement if measurement and measurement.on >= since else None
+
+
+def observation_facts(bundle: Any, knowledge: Knowledge, today: date) -> ObservationFacts:
+    groups, o = knowledge.loinc_groups, knowledge.observations
+    # One reader per group of the knowledge: a new kind of observation is one more row.
+    weight = _Latest(groups["body_weight"], _weight)
+    renal = _Latest(
+        groups["creatinine_clearance"] | groups["egfr"],
+        lambda seen: _renal(seen, groups["creatinine_clearance"]),
     )
-    tests = [m.on for m in (latest_renal, latest_creatinine) if m is not None]
-    return ObservationFacts(
+    creatinine = _Latest(
+        groups["creatinine_mg_dl"] | groups["creatinine_umol_l"],
+        lambda seen: _creatinine(seen, knowledge),
+    )
+    hepatic = _Latest(groups["hepatic_panel"], _tested)
+    glucose = _Latest(groups["glucose"], _tested)
+    pregnancy = _Latest(
+        groups["pregnancy_status"],
+        lambda seen: _status(seen, o.pregnant_answers, o.not_pregnant_answers, "pregnancy status"),
+    )
+    lactation = _Latest(
+        groups["lactation_status"],
+        lambda seen: _status(
+            seen, o.breastfeeding_answers, o.not_breastfeeding_answers, "breastfeeding status"
+        ),
+    )
+    readers: tuple[_Latest[Any], ...] = (
         weight,
-        stale,
         renal,
-        recent_creatinine,
-        max(tests, default=None),
+        creatinine,
         hepatic,
         glucose,
         pregnancy,
         lactation,
     )
+    for resource, codes, on in _readable(bundle, knowledge, today):
+        for reader in readers:
+            reader.offer(resource, codes, on)
 
-
-_MG_DL = {"mg/dl", "mg/100ml", "mg%"}
-_UMOL_L = {"umol/l", "µmol/l", "μmol/l", "micromol/l"}
-
-
-def _creatinine(
-    observation: JSON,
-    codes: set[str],
-    groups: Any,
-    knowledge: Knowledge,
-    on: date,
-) -> Measurement | None:
-    """A serum creatinine in mg/dL (µmol/L converted), or None when its unit is not one of
-    those the code promises."""
-    value, comparator, unit = _value(observation)
-    if value is None or value <= 0 or comparator is not None:
-        return None  # "<0.5" cannot be divided by: no estimate from a bound
-    unit = unit.strip().lower()
-    code = next(iter(codes))
-    per_umol = knowledge.dosing.renal.cockcroft_gault.umol_per_mg_dl
-    if unit in _UMOL_L or (not unit and codes & groups["creatinine_umol_l"]):
-        return Measurement("Serum creatinine", round(value / per_umol, 3), "mg/dL", on, code)
-    if unit in _MG_DL or (not unit and codes & groups["creatinine_mg_dl"]):
-        return Measurement("Serum creatinine", value, "mg/dL", on, code)
-    return None
+    dosing = knowledge.dosing
+    recent_weight = _within(weight.found, months_before(today, dosing.weight.recency_months))
+    renal_since = months_before(today, dosing.renal.recency_months)
+    return ObservationFacts(
+        weight=recent_weight,
+        stale_weight=weight.found if recent_weight is None else None,
+        renal=_within(renal.found, renal_since),
+        creatinine=_within(creatinine.found, renal_since),
+        last_renal_test=max((d for d in (renal.on, creatinine.on) if d is not None), default=None),
+        last_hepatic_test=hepatic.found,
+        last_glucose_test=glucose.found,
+        pregnancy=pregnancy.found,
+        lactation=lactation.found,
+    )
