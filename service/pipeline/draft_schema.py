@@ -15,6 +15,7 @@ with fhir.resources as before, so every refusal and its message are the library'
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import types
 import typing
@@ -128,7 +129,7 @@ _PRIMITIVES: Final[Mapping[str, Callable[[Any], bool]]] = {
 @dataclass(frozen=True, slots=True)
 class _Element:
     check: Callable[[Any], bool] | None  # a primitive's check; None for a complex type
-    model: type[FHIRAbstractModel] | None  # the complex type; None for a primitive
+    fhir_type: type[FhirBase] | None  # the complex type, its model imported when first met
     is_list: bool
 
 
@@ -166,14 +167,16 @@ def _element(annotation: Any) -> _Element | None:
         and issubclass(inner, FhirBase)
         and not issubclass(inner, FhirElementOrResourceBase)
     ):
-        model = inner.get_model_klass()
-        if model.__resource_type__ == "FHIRPrimitiveExtension":
-            return None
-        return _Element(None, model, is_list)
+        if inner._model_klass.endswith(".FHIRPrimitiveExtension"):
+            return None  # a primitive's ``_element`` (id and extensions): the slow way
+        return _Element(None, inner, is_list)
     return None
 
 
-_SHAPES: dict[type[FHIRAbstractModel], _Shape] = {}
+# Shapes are read from a model when a draft first reaches it, as fhir.resources imports its
+# models: reading every type an Extension may hold up front would import dozens of modules.
+# Two threads reading the same model at once store equal shapes.
+_SHAPES: dict[type[FhirBase], _Shape] = {}
 
 
 def _choice_required(model: type[FHIRAbstractModel], field: str) -> bool:
@@ -181,10 +184,14 @@ def _choice_required(model: type[FHIRAbstractModel], field: str) -> bool:
     return isinstance(extra, dict) and extra.get("one_of_many_required") is True
 
 
-def _shape(model: type[FHIRAbstractModel]) -> _Shape:
-    known = _SHAPES.get(model)
-    if known is not None:
-        return known
+def _shape(fhir_type: type[FhirBase]) -> _Shape:
+    known = _SHAPES.get(fhir_type)
+    if known is None:
+        known = _SHAPES[fhir_type] = _model_shape(fhir_type.get_model_klass())
+    return known
+
+
+def _model_shape(model: type[FHIRAbstractModel]) -> _Shape:
     alias = {name: field.alias or name for name, field in model.model_fields.items()}
     elements = {
         alias[name]: _element(field.annotation) for name, field in model.model_fields.items()
@@ -196,11 +203,7 @@ def _shape(model: type[FHIRAbstractModel]) -> _Shape:
         (tuple(alias[name] for name in names), _choice_required(model, names[0]))
         for names in instance.get_one_of_many_fields().values()
     )
-    shape = _SHAPES[model] = _Shape(elements, tuple(sorted(required)), choices)
-    for element in elements.values():
-        if element is not None and element.model is not None:
-            _shape(element.model)
-    return shape
+    return _Shape(elements, tuple(sorted(required)), choices)
 
 
 def _clearly_valid_object(value: Any, shape: _Shape) -> bool:
@@ -232,22 +235,23 @@ def _clearly_valid_value(value: Any, element: _Element) -> bool:
 def _clearly_valid_single(value: Any, element: _Element) -> bool:
     if element.check is not None:
         return element.check(value)
-    assert element.model is not None
-    return _clearly_valid_object(value, _SHAPES[element.model])
+    assert element.fhir_type is not None
+    return _clearly_valid_object(value, _shape(element.fhir_type))
 
 
+@functools.cache
 def _root_shape(resource_type: str) -> _Shape:
     """The resource's shape with its ``resourceType``, which only a resource's root carries."""
-    shape = _shape(get_fhir_model_class(resource_type))
+    shape = _model_shape(get_fhir_model_class(resource_type))
     named = _Element(lambda value: value == resource_type, None, is_list=False)
     return _Shape({**shape.elements, "resourceType": named}, shape.required, shape.choices)
-
-
-_ROOTS: Final = {name: _root_shape(name) for name in FAST_CHECKED_TYPES}
 
 
 def clearly_valid(resource: Mapping[str, Any]) -> bool:
     """True when fhir.resources would accept ``resource``; False when it might not."""
     resource_type = resource.get("resourceType")
-    shape = _ROOTS.get(resource_type) if isinstance(resource_type, str) else None
-    return shape is not None and _clearly_valid_object(resource, shape)
+    if not isinstance(resource_type, str) or resource_type not in FAST_CHECKED_TYPES:
+        return False
+    if type(resource) is not dict:
+        return False
+    return _clearly_valid_object(resource, _root_shape(resource_type))
