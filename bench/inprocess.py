@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.inprocess [--repeat N] [--cold] [--json]
     .venv/bin/python -m bench.inprocess --growth
 
-Measures the clinical core (service.clinical.assess) and, separately, the whole pipeline of
+Measures the clinical core and its cards (service.clinical.assess, then
+service.present.presenter.present) and, separately, the whole pipeline of
 one hook call without the network (Evaluator.evaluate: parsing, draft order validation,
 prefetch resolution, assessment, cards). Reports the median and the 95th percentile.
 ``--growth`` times the core on the typical order-sign's record multiplied 1 to 32 times, to
@@ -23,14 +24,20 @@ from typing import Any
 
 from bench.workloads import SERVICES, build, resource_count, scaled
 from service.clinical.assess import assess
+from service.clinical.case import ClinicalCase
 from service.clinical.knowledge import Knowledge, load_knowledge
+from service.clinical.trigger import Trigger
 from service.pipeline.evaluator import Evaluator
+from service.pipeline.services import by_record_kind
+from service.present.links import ServiceLinks
+from service.present.presenter import present
 from service.present.schedule_codec import LinkSigner
 
 TODAY = dt.date(2026, 11, 23)
 
 # The service signs schedule links with its configured key; any key costs the same.
 SIGNER = LinkSigner([b"benchmark-only-link-key-0123456789"])
+LINKS = ServiceLinks("https://cds.example.org", SIGNER)
 
 
 def _percentile(samples: list[float], q: float) -> float:
@@ -38,21 +45,20 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def core_ms(knowledge: Knowledge, request: dict[str, Any], patient_view: bool = False) -> float:
+def core_ms(
+    knowledge: Knowledge, request: dict[str, Any], trigger: Trigger = Trigger.ORDER_WRITTEN
+) -> float:
     """One call of the clinical core on ``request``, in milliseconds."""
     context = request["context"]
     started = time.perf_counter()
-    assess(
-        knowledge=knowledge,
+    case = ClinicalCase(
         today=TODAY,
         patient_id=context["patientId"],
-        prefetch=request["prefetch"],
-        unavailable={},
-        base_url="https://cds.example.org",
+        records=by_record_kind(request["prefetch"]),
+        trigger=trigger,
         draft_orders=context.get("draftOrders"),
-        patient_view=patient_view,
-        link_signer=SIGNER,
     )
+    present(assess(case, knowledge), knowledge, LINKS)
     return (time.perf_counter() - started) * 1000
 
 
@@ -71,7 +77,15 @@ def measure(repeat: int, cold: bool) -> list[dict[str, Any]]:
         for _ in range(repeat):
             if cold:
                 knowledge.forget()
-            core.append(core_ms(knowledge, request, patient_view=name == "patient-view"))
+            core.append(
+                core_ms(
+                    knowledge,
+                    request,
+                    trigger=Trigger.CHART_OPENED
+                    if name == "patient-view"
+                    else Trigger.ORDER_WRITTEN,
+                )
+            )
             body = json.loads(json.dumps(request))  # what the route hands over after parsing
             if cold:
                 knowledge.forget()

@@ -23,7 +23,6 @@ from service.api import (
     analytics_page,
     api_docs,
     assets,
-    benchmark,
     discovery,
     feedback,
     health,
@@ -148,8 +147,6 @@ def create_app(
     app.include_router(analytics_page.router)
     app.include_router(assets.router)
     app.include_router(metrics_endpoint.router)
-    if settings.benchmark_floor:
-        app.include_router(benchmark.router)
     if demo:
         from service.api.demo import routes as demo_routes
         from service.api.demo.hosts import LoopbackHostMiddleware

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.clinical.case import ClinicalCase
 from service.clinical.facts import (
     BaclofenOrder,
     HookFacts,
@@ -29,6 +30,7 @@ from service.clinical.facts import (
 from service.clinical.facts.bundles import resources
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
+from service.clinical.records import RecordKind
 from service.clinical.rules.base import (
     ANSWER_REGISTRY,
     REGISTRY,
@@ -37,7 +39,8 @@ from service.clinical.rules.base import (
     order_dose_text,
 )
 from service.clinical.rules.data import not_evaluated, unchecked, unidentified_orders
-from service.pipeline.evaluator import ClinicalInputs, EvaluationResult
+from service.clinical.trigger import Trigger
+from service.pipeline.evaluator import EvaluationResult
 
 WIDTH = 100
 FIRED = "fired"
@@ -76,48 +79,35 @@ class Trace:
         return codes + [finding.rule for finding in self.call_findings]
 
 
-def facts_of(inputs: ClinicalInputs, knowledge: Knowledge) -> HookFacts:
-    return build_facts(
-        today=inputs.today,
-        patient_id=inputs.patient_id,
-        prefetch=inputs.prefetch,
-        unavailable=inputs.unavailable,
-        knowledge=knowledge,
-        draft_orders=inputs.draft_orders,
-        selections=inputs.selections,
-        evaluate_active=inputs.patient_view,
-    )
-
-
-def trace(inputs: ClinicalInputs, knowledge: Knowledge) -> Trace:
+def trace(case: ClinicalCase, knowledge: Knowledge) -> Trace:
     """The rules run over the facts as the evaluation runs them, with each one's outcome."""
-    facts = facts_of(inputs, knowledge)
-    patient_view = inputs.patient_view
+    facts = build_facts(case, knowledge)
+    trigger = case.trigger
     orders = []
     every_finding: list[Finding] = []
     for context in facts.orders:
-        order_trace = _trace_order(facts.patient, context, knowledge, patient_view)
+        order_trace = _trace_order(facts.patient, context, knowledge, trigger)
         orders.append(order_trace)
         every_finding.extend(f for r in order_trace.rules if r.outcome == FIRED for f in r.findings)
     call_findings: list[Finding] = []
     if facts.orders:
-        answer = AnswerInput(facts, knowledge, patient_view)
+        answer = AnswerInput(facts, knowledge, trigger)
         for registered_answer in ANSWER_REGISTRY:
             call_findings.extend(registered_answer.function(answer))
     if facts.unidentified:
         call_findings.append(unidentified_orders(facts.unidentified, knowledge))
     if facts.not_evaluated:
         call_findings.append(not_evaluated(facts.not_evaluated, knowledge))
-    missing = unchecked(facts, every_finding + call_findings, knowledge, patient_view=patient_view)
+    missing = unchecked(facts, every_finding + call_findings, knowledge, trigger=trigger)
     if missing is not None:
         call_findings.append(missing)
     return Trace(facts, tuple(orders), tuple(call_findings))
 
 
 def _trace_order(
-    patient: PatientFacts, context: OrderContext, knowledge: Knowledge, patient_view: bool
+    patient: PatientFacts, context: OrderContext, knowledge: Knowledge, trigger: Trigger
 ) -> OrderTrace:
-    inp = RuleInput(patient, context, knowledge, patient_view)
+    inp = RuleInput(patient, context, knowledge, trigger)
     stopping = context.order.is_stop
     outcomes: list[RuleOutcome] = []
     fired: set[str] = set()
@@ -126,12 +116,14 @@ def _trace_order(
         if stopping and not registered.on_stop:
             outcomes.append(RuleOutcome(codes, SKIPPED, "the order stops therapy"))
             continue
-        if patient_view and all(knowledge.rule(code).dose_change for code in codes):
+        if trigger.reviews_active_orders and all(
+            knowledge.rule(code).dose_change for code in codes
+        ):
             outcomes.append(RuleOutcome(codes, SKIPPED, "patient-view checks no dose change"))
             continue
         kept = []
         for finding in registered.function(inp):
-            if patient_view and knowledge.rule(finding.rule).dose_change:
+            if trigger.reviews_active_orders and knowledge.rule(finding.rule).dose_change:
                 continue
             if finding.rule not in fired:
                 fired.add(finding.rule)
@@ -174,20 +166,19 @@ def _silence(
 
 
 def explain(result: EvaluationResult, knowledge: Knowledge) -> str:
-    inputs = result.inputs
-    if inputs is None:  # pragma: no cover - every evaluation keeps its inputs
-        return "Nothing to explain: the evaluation kept no inputs."
-    found = trace(inputs, knowledge)
+    case = result.case
+    if case is None:  # pragma: no cover - every evaluation keeps its case
+        return "Nothing to explain: the evaluation kept no case."
+    found = trace(case, knowledge)
     lines = [
-        f"Evaluated by {result.service.id} ({result.service.hook}) as of "
-        f"{inputs.today.isoformat()}",
+        f"Evaluated by {result.service.id} ({result.service.hook}) as of {case.today.isoformat()}",
         "",
         "Prefetch",
         *_rows(_prefetch_rows(result)),
         "",
     ]
     if not found.facts.orders:
-        lines += _nothing_evaluated(inputs, found.facts)
+        lines += _nothing_evaluated(case, found.facts)
     else:
         lines += [
             "What the service read",
@@ -260,7 +251,7 @@ def _patient_rows(patient: PatientFacts, knowledge: Knowledge) -> list[tuple[str
     else:
         weight = "none recorded"
     renal = _measurement(patient.renal) if patient.renal else "no CrCl or eGFR recent enough"
-    if "observations" in patient.unavailable:
+    if RecordKind.OBSERVATIONS in patient.unavailable:
         renal += "; the observations could not be obtained"
     rows = [
         ("age", age),
@@ -344,19 +335,19 @@ def _order_lines(number: int, order: OrderTrace, knowledge: Knowledge) -> list[s
     return lines
 
 
-def _nothing_evaluated(inputs: ClinicalInputs, facts: HookFacts) -> list[str]:
-    if inputs.patient_view:
+def _nothing_evaluated(case: ClinicalCase, facts: HookFacts) -> list[str]:
+    if case.trigger.reviews_active_orders:
         return [
             "No active baclofen order in the patient's medication list: no rule ran.",
             "",
         ]
     drafts = [
         _medication_text(request)
-        for request in resources(inputs.draft_orders)
+        for request in resources(case.draft_orders)
         if request.get("resourceType") in ("MedicationRequest", "MedicationOrder")
     ]
-    if inputs.selections is not None:
-        scope = f"the selected order(s) ({', '.join(inputs.selections)})"
+    if case.selections is not None:
+        scope = f"the selected order(s) ({', '.join(case.selections)})"
     else:
         scope = "the draft orders"
     lines = [

@@ -31,7 +31,8 @@ def alembic_config() -> Config:
 
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "the store has at least one migration"
+    if head is None:  # the package always ships its migrations: a broken installation
+        raise RuntimeError(f"no store migrations in {MIGRATIONS}")
     return head
 
 

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from cds_hooks.response import Card
+from service.observability.card_record import CardRecord
 from service.observability.metrics import (
     ADVICE_QUEUE_CAPACITY,
     ADVICE_QUEUE_DEPTH,
@@ -75,7 +75,7 @@ class AdviceRecorder:
         service: str,
         hook: str,
         hook_instance: str,
-        cards: Sequence[Card],
+        cards: Sequence[CardRecord],
         client: ClientScope = NO_CLIENT,
     ) -> None:
         if not cards:
@@ -87,8 +87,8 @@ class AdviceRecorder:
                 service=service,
                 hook=hook,
                 hook_instance=hook_instance,
-                rule=card.source.topic.code if card.source.topic is not None else "",
-                indicator=card.indicator.value,
+                rule=card.rule,
+                indicator=card.indicator,
                 knowledge_version=self.knowledge_version,
                 issued_at=issued_at,
                 issuer=client.issuer,
@@ -120,10 +120,11 @@ class AdviceRecorder:
     # The lifecycle: started and stopped with the application.
 
     async def start(self) -> None:
-        self._queue = asyncio.Queue(self.capacity)
+        queue: asyncio.Queue[list[IssuedAdvice]] = asyncio.Queue(self.capacity)
+        self._queue = queue  # the writer holds it too, so it never finds None
         ADVICE_QUEUE_CAPACITY.inc(self.capacity)
         self._accepting = True
-        self._writer = asyncio.create_task(self._write_forever(), name="advice-recorder")
+        self._writer = asyncio.create_task(self._write_forever(queue), name="advice-recorder")
 
     async def flush(self) -> None:
         """Wait until every card queued so far has been written or counted as failed."""
@@ -153,13 +154,12 @@ class AdviceRecorder:
 
     # The writer task.
 
-    async def _write_forever(self) -> None:
-        assert self._queue is not None
+    async def _write_forever(self, queue: asyncio.Queue[list[IssuedAdvice]]) -> None:
         while True:
-            batches = [await self._queue.get()]
+            batches = [await queue.get()]
             rows = list(batches[0])
-            while len(rows) < BATCH_ROWS and not self._queue.empty():
-                batches.append(self._queue.get_nowait())
+            while len(rows) < BATCH_ROWS and not queue.empty():
+                batches.append(queue.get_nowait())
                 rows.extend(batches[-1])
             ADVICE_QUEUE_DEPTH.dec(len(batches))
             try:
@@ -168,7 +168,7 @@ class AdviceRecorder:
                 for row in rows:
                     self._pending.pop(row.card_uuid, None)
                 for _ in batches:
-                    self._queue.task_done()
+                    queue.task_done()
 
     async def _write_with_retries(self, rows: list[IssuedAdvice]) -> None:
         last_error = ""
