@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol
 from urllib.parse import urlsplit
 
-import jwt
-from jwt.exceptions import InvalidKeyError, InvalidSignatureError, PyJWKError, PyJWTError
+from jwt.exceptions import InvalidKeyError, PyJWKError, PyJWTError
 
 from cds_hooks.jwks import SIGNING_ALGORITHMS, PublicKey
 
@@ -155,6 +154,11 @@ def _normal_url(url: str) -> tuple[object, ...]:
 
 
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
+_BASE64URL_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
+# JOSE header extensions a token may mark critical (RFC 7515 §4.1.11): only b64, as PyJWT.
+_UNDERSTOOD_CRITICAL = frozenset({"b64"})
+
+Rejecter = Callable[[Reason], TokenRejected]
 
 
 def _unverified_segment(segment: str) -> dict[str, Any]:
@@ -168,6 +172,144 @@ def _unverified_segment(segment: str) -> dict[str, Any]:
     if not isinstance(decoded, dict):
         raise TokenRejected("malformed")
     return decoded
+
+
+def _strict_segment(segment: str) -> bytes | None:
+    """The bytes of a canonical base64url segment, None for anything else.
+
+    As strict as PyJWT's reading of a compact JWS: at most two ``=`` and only on a whole
+    quantum, nothing outside the alphabet, and no second spelling of the same bytes.
+    """
+    stripped = segment.rstrip("=")
+    padding = len(segment) - len(stripped)
+    if padding > 2 or (padding and len(segment) % 4) or len(stripped) % 4 == 1:
+        return None
+    if not _BASE64URL_ALPHABET.fullmatch(stripped):
+        return None
+    try:
+        decoded = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
+    except binascii.Error:
+        return None
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != stripped.encode("ascii"):
+        return None
+    return decoded
+
+
+def _understood_header(header: Mapping[str, Any]) -> bool:
+    """Whether the header asks for nothing this verifier does not do.
+
+    ``crit`` must be a non-empty list of extensions understood and present; an unencoded
+    (``b64: false``) payload is never accepted, since a detached payload is not expected.
+    """
+    if "crit" in header:
+        critical = header["crit"]
+        if not isinstance(critical, list) or not critical:
+            return False
+        if any(
+            not isinstance(name, str) or name not in _UNDERSTOOD_CRITICAL or name not in header
+            for name in critical
+        ):
+            return False
+    return header.get("b64", True) is not False
+
+
+def _signed_parts(token: str, header: Mapping[str, Any]) -> tuple[bytes, bytes] | None:
+    """The signing input and the signature of a well-formed compact JWS, else None."""
+    signing_input, _, signature_segment = token.rpartition(".")
+    header_segment, _, payload_segment = signing_input.partition(".")
+    signature = _strict_segment(signature_segment)
+    if (
+        signature is None
+        or _strict_segment(header_segment) is None
+        or _strict_segment(payload_segment) is None
+        or not _understood_header(header)
+    ):
+        return None
+    return signing_input.encode("ascii"), signature
+
+
+def _check_signature(
+    token: str, header: Mapping[str, Any], public_key: PublicKey, alg: str, reject: Rejecter
+) -> None:
+    """The token's signature, checked with the key's primitive on the bytes already read.
+
+    The header and claims were parsed once to learn whose key to use; decoding the whole
+    token again through PyJWT would parse and validate them a second time.
+    """
+    try:
+        jwk = public_key.for_algorithm(alg)
+        algorithm = jwk.Algorithm
+    except (InvalidKeyError, PyJWKError):
+        raise reject("key-mismatch") from None
+    except PyJWTError:
+        raise reject("malformed") from None
+    signed = _signed_parts(token, header)
+    if signed is None:
+        raise reject("malformed")
+    signing_input, signature = signed
+    try:
+        prepared = algorithm.prepare_key(jwk.key)
+    except (InvalidKeyError, PyJWKError):
+        raise reject("key-mismatch") from None
+    except PyJWTError:
+        raise reject("malformed") from None
+    if algorithm.check_key_length(prepared):  # a short RSA key, as PyJWT enforces
+        raise reject("key-mismatch")
+    if not algorithm.verify(signing_input, prepared, signature):
+        raise reject("bad-signature")
+
+
+def _unverified_token(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The header, the claims and the ``alg`` of a token, read before its signature is checked
+    only to learn whose key to check it with."""
+    if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
+        raise TokenRejected("malformed")
+    header_segment, payload_segment, _ = token.split(".")
+    header = _unverified_segment(header_segment)
+    claims = _unverified_segment(payload_segment)
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in SIGNING_ALGORITHMS:
+        raise TokenRejected("alg-not-allowed")
+    return header, claims, alg
+
+
+def _signer(header: Mapping[str, Any], claims: Mapping[str, Any]) -> tuple[str, str]:
+    """The ``kid`` and the issuer the token names."""
+    kid = _text(header, "kid")
+    issuer = _text(claims, "iss")
+    typ = header.get("typ")
+    if typ is not None and (not isinstance(typ, str) or typ.upper() != "JWT"):
+        raise TokenRejected("malformed", issuer=_loggable(issuer), kid=_loggable(kid))
+    if kid is None or issuer is None:
+        raise TokenRejected("missing-claim", issuer=_loggable(issuer), kid=_loggable(kid))
+    return kid, issuer
+
+
+def _jti(claims: Mapping[str, Any], reject: Rejecter) -> str:
+    jti = _text(claims, "jti")
+    if jti is None:
+        raise reject("malformed" if claims.get("jti") else "missing-claim")
+    if len(jti) > _MAX_JTI_CHARS:
+        raise reject("malformed")
+    return jti
+
+
+def _check_claim_types(claims: Mapping[str, Any], reject: Rejecter) -> None:
+    for name in ("aud", "exp", "iat"):
+        if claims.get(name) is None:
+            raise reject("missing-claim")
+    for name in ("sub", "tenant"):
+        if name in claims and not isinstance(claims[name], str):
+            raise reject("malformed")
+
+
+def _check_audience(claims: Mapping[str, Any], audience: str, reject: Rejecter) -> None:
+    aud = claims["aud"]
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
+        raise reject("malformed")
+    if not any(same_url(candidate, audience) for candidate in audiences):
+        raise reject("wrong-audience")
 
 
 class JwtVerifier:
@@ -185,90 +327,24 @@ class JwtVerifier:
         self.replay = replay
         self.clock = clock
         self.policy = policy or TimePolicy()
-        # Claims are checked below, each with its own reason code; PyJWT checks the signature.
-        self._decoder = jwt.PyJWT(
-            options={
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-                "verify_aud": False,
-                "verify_iss": False,
-                "verify_sub": False,
-                "verify_jti": False,
-                "enforce_minimum_key_length": True,
-            }
-        )
 
     async def verify(self, token: str, audience: str) -> VerifiedToken:
         """The verified token, if it was signed by a trusted issuer for ``audience``."""
-        if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
-            raise TokenRejected("malformed")
-        # Read before the signature is checked only to learn whose key to check it with; PyJWT
-        # parses the token again, strictly, when it verifies the signature.
-        header_segment, payload_segment, _ = token.split(".")
-        header = _unverified_segment(header_segment)
-        unverified = _unverified_segment(payload_segment)
-
-        alg = header.get("alg")
-        if not isinstance(alg, str) or alg not in SIGNING_ALGORITHMS:
-            raise TokenRejected("alg-not-allowed")
-        kid = _text(header, "kid")
-        issuer = _text(unverified, "iss")
-        typ = header.get("typ")
-        if typ is not None and (not isinstance(typ, str) or typ.upper() != "JWT"):
-            raise TokenRejected("malformed", issuer=_loggable(issuer), kid=_loggable(kid))
-        if kid is None or issuer is None:
-            raise TokenRejected("missing-claim", issuer=_loggable(issuer), kid=_loggable(kid))
+        header, claims, alg = _unverified_token(token)
+        kid, issuer = _signer(header, claims)
 
         def reject(reason: Reason, jti: str | None = None) -> TokenRejected:
             return TokenRejected(
                 reason, issuer=_loggable(issuer), kid=_loggable(kid), jti=_loggable(jti)
             )
 
-        trusted = self.issuers.get(issuer)
-        if trusted is None:
-            raise reject("unknown-issuer")
-        jku = header.get("jku")
-        if jku is not None and (
-            trusted.jwks_url is None or not isinstance(jku, str) or jku != trusted.jwks_url
-        ):
-            raise reject("jku-not-allowed")
+        trusted = self._trusted(issuer, header.get("jku"), reject)
+        public_key = await self._public_key(issuer, kid, alg, reject)
+        _check_signature(token, header, public_key, alg, reject)
 
-        try:
-            public_key = await self.keys.key(issuer, kid)
-        except TokenRejected as rejection:
-            raise reject(rejection.reason) from None
-        if public_key is None:
-            raise reject("unknown-kid")
-        if not public_key.fits(alg):
-            raise reject("key-mismatch")
-        try:
-            claims = self._decoder.decode(
-                token, key=public_key.for_algorithm(alg), algorithms=[alg]
-            )
-        except InvalidSignatureError:
-            raise reject("bad-signature") from None
-        except (InvalidKeyError, PyJWKError):
-            raise reject("key-mismatch") from None
-        except PyJWTError:
-            raise reject("malformed") from None
-
-        jti = _text(claims, "jti")
-        if jti is None:
-            raise reject("malformed" if claims.get("jti") else "missing-claim")
-        if len(jti) > _MAX_JTI_CHARS:
-            raise reject("malformed")
+        jti = _jti(claims, reject)
         expires_at = self._check_claims(claims, audience, trusted, lambda r: reject(r, jti))
-
-        # Remembered for as long as the token could still be accepted, and a second more.
-        remember_s = expires_at + self.policy.leeway_s - self.clock()
-        replay_key = hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()
-        try:
-            first = await self.replay.first_use(replay_key, max(1, math.ceil(remember_s) + 1))
-        except TokenRejected as rejection:
-            raise reject(rejection.reason, jti) from None
-        if not first:
-            raise reject("replayed", jti)
+        await self._first_use(issuer, jti, expires_at, lambda r: reject(r, jti))
         return VerifiedToken(
             issuer=issuer,
             kid=kid,
@@ -280,27 +356,55 @@ class JwtVerifier:
             claims=claims,
         )
 
+    def _trusted(self, issuer: str, jku: Any, reject: Rejecter) -> TrustedIssuer:
+        trusted = self.issuers.get(issuer)
+        if trusted is None:
+            raise reject("unknown-issuer")
+        if jku is not None and (
+            trusted.jwks_url is None or not isinstance(jku, str) or jku != trusted.jwks_url
+        ):
+            raise reject("jku-not-allowed")
+        return trusted
+
+    async def _public_key(self, issuer: str, kid: str, alg: str, reject: Rejecter) -> PublicKey:
+        try:
+            public_key = await self.keys.key(issuer, kid)
+        except TokenRejected as rejection:
+            raise reject(rejection.reason) from None
+        if public_key is None:
+            raise reject("unknown-kid")
+        if not public_key.fits(alg):
+            raise reject("key-mismatch")
+        return public_key
+
+    async def _first_use(self, issuer: str, jti: str, expires_at: float, reject: Rejecter) -> None:
+        # Remembered for as long as the token could still be accepted, and a second more.
+        remember_s = expires_at + self.policy.leeway_s - self.clock()
+        replay_key = hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()
+        try:
+            first = await self.replay.first_use(replay_key, max(1, math.ceil(remember_s) + 1))
+        except TokenRejected as rejection:
+            raise reject(rejection.reason) from None
+        if not first:
+            raise reject("replayed")
+
     def _check_claims(
         self,
         claims: Mapping[str, Any],
         audience: str,
         trusted: TrustedIssuer,
-        reject: Callable[[Reason], TokenRejected],
+        reject: Rejecter,
     ) -> float:
         """Checks every claim after the signature; returns ``exp``."""
-        for name in ("aud", "exp", "iat"):
-            if claims.get(name) is None:
-                raise reject("missing-claim")
-        for name in ("sub", "tenant"):
-            if name in claims and not isinstance(claims[name], str):
-                raise reject("malformed")
-        aud = claims["aud"]
-        audiences = [aud] if isinstance(aud, str) else aud
-        if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
-            raise reject("malformed")
-        if not any(same_url(candidate, audience) for candidate in audiences):
-            raise reject("wrong-audience")
+        _check_claim_types(claims, reject)
+        _check_audience(claims, audience, reject)
+        expires_at = self._check_times(claims, reject)
+        if trusted.tenants and claims.get("tenant") not in trusted.tenants:
+            raise reject("wrong-tenant")
+        return expires_at
 
+    def _check_times(self, claims: Mapping[str, Any], reject: Rejecter) -> float:
+        """``exp``, ``nbf`` and ``iat`` against the clock; returns ``exp``."""
         exp, iat, nbf = (_number(claims, name) for name in ("exp", "iat", "nbf"))
         if exp is None or iat is None or ("nbf" in claims and nbf is None):
             raise reject("malformed")
@@ -314,9 +418,6 @@ class JwtVerifier:
             raise reject("issued-in-future")
         if exp - iat > policy.max_lifetime_s:
             raise reject("lifetime-too-long")
-
-        if trusted.tenants and claims.get("tenant") not in trusted.tenants:
-            raise reject("wrong-tenant")
         return exp
 
 

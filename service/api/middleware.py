@@ -17,6 +17,7 @@ SECURITY_HEADERS = [
     ),
     (b"strict-transport-security", b"max-age=31536000"),
 ]
+_SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 
 
 class SecurityHeadersMiddleware:
@@ -30,10 +31,14 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (name, value) for name, value in SECURITY_HEADERS if name not in present
-                ]
+                headers = list(message.get("headers", ()))
+                # Only the names set here matter, and a response rarely sets one of them itself.
+                present = {name for name, _ in headers if name in _SECURITY_HEADER_NAMES}
+                if present:
+                    headers.extend(pair for pair in SECURITY_HEADERS if pair[0] not in present)
+                else:
+                    headers.extend(SECURITY_HEADERS)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -13,6 +13,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from cds_hooks.errors import CdsHooksError, Issue, bad_request
+from service.pipeline.draft_schema import clearly_valid
 
 # DSTU2 resources some clients still send in R4 hooks; read leniently, not validated as R4.
 _TOLERATED_LEGACY = {"MedicationOrder"}
@@ -66,7 +67,7 @@ def normalise_draft_orders(value: Any, field: str = "context.draftOrders") -> di
             )
             continue
         resource = entry["resource"] = _repaired(resource)
-        if resource_type in _TOLERATED_LEGACY:
+        if resource_type in _TOLERATED_LEGACY or clearly_valid(resource):
             continue
         try:
             model = get_fhir_model_class(resource_type)
