@@ -29,9 +29,14 @@ def alembic_config() -> Config:
     return config
 
 
+class MigrationsMissing(RuntimeError):
+    """The package ships no migration scripts: a broken installation, not a database fault."""
+
+
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "the store has at least one migration"
+    if head is None:
+        raise MigrationsMissing(f"no migration scripts found in {MIGRATIONS / 'versions'}")
     return head
 
 

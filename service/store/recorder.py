@@ -120,10 +120,11 @@ class AdviceRecorder:
     # The lifecycle: started and stopped with the application.
 
     async def start(self) -> None:
-        self._queue = asyncio.Queue(self.capacity)
+        queue: asyncio.Queue[list[IssuedAdvice]] = asyncio.Queue(self.capacity)
+        self._queue = queue
         ADVICE_QUEUE_CAPACITY.inc(self.capacity)
         self._accepting = True
-        self._writer = asyncio.create_task(self._write_forever(), name="advice-recorder")
+        self._writer = asyncio.create_task(self._write_forever(queue), name="advice-recorder")
 
     async def flush(self) -> None:
         """Wait until every card queued so far has been written or counted as failed."""
@@ -153,13 +154,12 @@ class AdviceRecorder:
 
     # The writer task.
 
-    async def _write_forever(self) -> None:
-        assert self._queue is not None
+    async def _write_forever(self, queue: asyncio.Queue[list[IssuedAdvice]]) -> None:
         while True:
-            batches = [await self._queue.get()]
+            batches = [await queue.get()]
             rows = list(batches[0])
-            while len(rows) < BATCH_ROWS and not self._queue.empty():
-                batches.append(self._queue.get_nowait())
+            while len(rows) < BATCH_ROWS and not queue.empty():
+                batches.append(queue.get_nowait())
                 rows.extend(batches[-1])
             ADVICE_QUEUE_DEPTH.dec(len(batches))
             try:
@@ -168,7 +168,7 @@ class AdviceRecorder:
                 for row in rows:
                     self._pending.pop(row.card_uuid, None)
                 for _ in batches:
-                    self._queue.task_done()
+                    queue.task_done()
 
     async def _write_with_retries(self, rows: list[IssuedAdvice]) -> None:
         last_error = ""
