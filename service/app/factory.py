@@ -112,7 +112,8 @@ def application(services: Services) -> FastAPI:
         telemetry=NO_FASTAPI_TELEMETRY,
     )
     attach_services(app, services)
-    # Read by the two routes not yet on service.api.dependencies; nothing else may read them.
+    # Only knowledge_pages and schedule_page still read these (until they take KnowledgeDep,
+    # SettingsDep and LinkSignerDep): every other route asks service.api.dependencies.
     app.state.settings = settings
     app.state.knowledge = services.knowledge
     app.state.link_signer = services.link_signer
