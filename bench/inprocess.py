@@ -24,6 +24,7 @@ from typing import Any
 from bench.workloads import SERVICES, build, resource_count, scaled
 from service.clinical.assess import assess
 from service.clinical.knowledge import Knowledge, load_knowledge
+from service.clinical.trigger import Trigger
 from service.pipeline.evaluator import Evaluator
 from service.present.schedule_codec import LinkSigner
 
@@ -38,7 +39,9 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def core_ms(knowledge: Knowledge, request: dict[str, Any], patient_view: bool = False) -> float:
+def core_ms(
+    knowledge: Knowledge, request: dict[str, Any], trigger: Trigger = Trigger.ORDER_WRITTEN
+) -> float:
     """One call of the clinical core on ``request``, in milliseconds."""
     context = request["context"]
     started = time.perf_counter()
@@ -50,7 +53,7 @@ def core_ms(knowledge: Knowledge, request: dict[str, Any], patient_view: bool = 
         unavailable={},
         base_url="https://cds.example.org",
         draft_orders=context.get("draftOrders"),
-        patient_view=patient_view,
+        trigger=trigger,
         link_signer=SIGNER,
     )
     return (time.perf_counter() - started) * 1000
@@ -71,7 +74,15 @@ def measure(repeat: int, cold: bool) -> list[dict[str, Any]]:
         for _ in range(repeat):
             if cold:
                 knowledge.forget()
-            core.append(core_ms(knowledge, request, patient_view=name == "patient-view"))
+            core.append(
+                core_ms(
+                    knowledge,
+                    request,
+                    trigger=Trigger.CHART_OPENED
+                    if name == "patient-view"
+                    else Trigger.ORDER_WRITTEN,
+                )
+            )
             body = json.loads(json.dumps(request))  # what the route hands over after parsing
             if cold:
                 knowledge.forget()

@@ -4,16 +4,18 @@
     .venv/bin/python -m bench.run [--workers 1 2] [--concurrency 1 16] [--duration 10]
                                   [--rounds 3] [--workloads ...] [--redis-url URL]
 
-For each number of workers it starts ``baclofen-cds serve`` with production settings
-(authentication on with a benchmark issuer whose key is generated here, advice recording on,
-SQLite; with several workers, the JWT replay cache in Redis when one answers at --redis-url),
+For each number of workers it starts ``baclofen-cds serve`` (as ``bench.server``, which adds
+the floor route) with production settings (authentication on with a benchmark issuer whose key
+is generated here, advice recording on, SQLite; with several workers, the JWT replay cache in
+Redis when one answers at --redis-url),
 checks that each workload gets its real answer, and drives each workload at each concurrency
 with wrk. Every request carries its own signed JWT, as an EHR's would.
 
-The floor: the same server answers ``POST /benchmark/floor`` (the same body read and parsed,
-then ``{"cards": []}``). Floor and workload alternate in ``--rounds`` slices of the duration,
-so that both see the same moment of a shared machine; each workload is reported as the median
-of its per-round ratios to the floor, the figure to improve, since absolute numbers move.
+The floor: the same server answers ``POST /benchmark/floor`` (``bench.floor``: the same body
+read and parsed, then ``{"cards": []}``). Floor and workload alternate in ``--rounds`` slices
+of the duration, so that both see the same moment of a shared machine; each workload is
+reported as the median of its per-round ratios to the floor, the figure to improve, since
+absolute numbers move.
 
 Why wrk: it is a C load generator (Debian's ``wrk``) that costs the two cores far less than a
 Python driver would, so the service, not the client, is what is measured. The Lua script
@@ -129,15 +131,15 @@ class Server:
             "BACLOFEN_CDS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / f'{workers}.sqlite3'}",
             "BACLOFEN_CDS_LOG_LEVEL": "INFO",  # as deployed: one access line per request
             "BACLOFEN_CDS_TODAY": TODAY,
-            "BACLOFEN_CDS_BENCHMARK_FLOOR": "true",
             "BACLOFEN_CDS_WORKERS": str(workers),
             "BACLOFEN_CDS_LINK_KEYS": "benchmark-only-link-key-0123456789abcdef",
         }
         if redis_url:
             env["BACLOFEN_CDS_REDIS_URL"] = redis_url
         command = [
-            str(Path(sys.executable).parent / "baclofen-cds"),
-            "serve",
+            sys.executable,
+            "-m",
+            "bench.server",
             "--host",
             "127.0.0.1",
             "--port",
@@ -147,7 +149,12 @@ class Server:
         ]
         self.log = open(workdir / f"server-{workers}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=env,
+            cwd=ROOT,  # where bench.server is found, by this process and its workers
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

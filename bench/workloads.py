@@ -6,7 +6,7 @@
 - ``patient-view``: the chart of a patient on baclofen opens.
 - ``no-baclofen``: an order-sign for another drug (the service must answer fast and empty).
 
-All are built with the same builders as the tests (tests/factories.py), dated against
+All are built with the same builders as the tests (fhir_builders.py), dated against
 2026-11-23; the benchmark pins the service's clock to that day.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.factories import (
+from fhir_builders import (
     BACLOFEN_10,
     condition,
     dosage,

@@ -7,10 +7,6 @@ from pydantic import Field
 from cds_hooks.wire import WireModel
 
 
-class UsageRequirements(WireModel):
-    """Free text for the humans who register the service in an EHR."""
-
-
 class ServiceDescriptor(WireModel):
     hook: str = Field(min_length=1)
     id: str = Field(pattern=r"^[A-Za-z0-9\-_.]+$")

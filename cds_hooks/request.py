@@ -95,7 +95,7 @@ class OrderSelectContext(_Context):
 
 HookContext = PatientViewContext | OrderSignContext | OrderSelectContext
 
-CONTEXT_MODELS: dict[str, type[PatientViewContext | OrderSignContext | OrderSelectContext]] = {
+CONTEXT_MODELS: dict[str, type[HookContext]] = {
     "patient-view": PatientViewContext,
     "order-sign": OrderSignContext,
     "order-select": OrderSelectContext,

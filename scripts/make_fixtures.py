@@ -4,7 +4,7 @@
     .venv/bin/python scripts/make_fixtures.py
 
 Fixtures 01-14 are the published example scenarios, kept as they are. The ones written here
-use the builders of tests/factories.py so every example is realistic and consistent. Each
+use the builders of fhir_builders.py so every example is realistic and consistent. Each
 expectation is written by hand below (not captured from the service): tests/clinical/
 test_fixtures.py replays every file and checks the service against it.
 """
@@ -21,7 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.factories import (  # noqa: E402
+from fhir_builders import (  # noqa: E402
     BACLOFEN_5,
     BACLOFEN_10,
     BACLOFEN_20,

@@ -117,8 +117,6 @@ class Settings(BaseSettings):
     # Pins the clinical clock to a date. For demonstrations and tests only: a pinned clock in
     # production would compute ages and lab recency wrongly, so the service warns when set.
     today: date | None = None
-    # Mounts POST /benchmark/floor (bench/): the trivial endpoint workloads are compared with.
-    benchmark_floor: bool = False
     # GET /analytics, the override analytics of every client as a page: on when authentication
     # is off (local use), else only when an operator turns it on for internal routing.
     analytics_page: bool | None = None

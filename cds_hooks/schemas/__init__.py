@@ -19,8 +19,6 @@ FEEDBACK = "cds-hooks-feedback-2.0.1"
 FEEDBACK_RECEIPT = "feedback-receipt"
 OPERATION_OUTCOME = "operation-outcome"
 
-ALL = (RESPONSE, REQUEST, DISCOVERY, FEEDBACK, FEEDBACK_RECEIPT, OPERATION_OUTCOME)
-
 
 @functools.cache
 def _text(name: str) -> str:

@@ -1,6 +1,6 @@
 """The service's parts as FastAPI dependencies: what a route needs, typed in its signature.
 
-The application keeps its ``Services`` (``service.app.services``) in one place, set by
+The application keeps its ``Services`` (``service.api.services``) in one place, set by
 ``service.app.factory``; routes never read the application's state themselves but ask for a
 part, e.g. ``evaluator: EvaluatorDep``.
 """
@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from service.app.services import Clock, Services, Shutdown
+from service.api.services import Clock, Services, Shutdown
 from service.auth.authenticator import Authenticator
 from service.clinical.knowledge import Knowledge
 from service.pipeline.evaluator import Evaluator

@@ -29,8 +29,7 @@ from prometheus_client import (
 from starlette.responses import Response
 
 from service import __version__
-from service.app.serving import MULTIPROC_DIR_ENV
-from service.observability.metrics import set_build_info
+from service.observability.metrics import MULTIPROC_DIR_ENV, set_build_info
 
 router = APIRouter()
 

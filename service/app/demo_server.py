@@ -39,7 +39,6 @@ def demo_settings(port: int, store: Path) -> Settings:
         public_base_url=f"http://{HOST}:{port}",
         cors_origins=[],
         redis_url=None,
-        benchmark_floor=False,
     )
     if "log_level" not in settings.model_fields_set:  # BACLOFEN_CDS_LOG_LEVEL still wins
         settings = settings.model_copy(update={"log_level": QUIET_LOG_LEVEL})

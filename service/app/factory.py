@@ -23,7 +23,6 @@ from service.api import (
     analytics_page,
     api_docs,
     assets,
-    benchmark,
     discovery,
     feedback,
     health,
@@ -37,7 +36,8 @@ from service.api.access import AccessMiddleware
 from service.api.dependencies import attach_services
 from service.api.middleware import SecurityHeadersMiddleware, TrailingSlashMiddleware
 from service.api.responses import error_response, internal_error_response
-from service.app.services import Services, build_services, start_services
+from service.api.services import Services
+from service.app.services import build_services, start_services
 from service.clinical.knowledge import Knowledge
 from service.pipeline.evaluator import FetcherFactory
 from service.settings import Settings
@@ -124,8 +124,6 @@ def application(services: Services) -> FastAPI:
     app.include_router(analytics_page.router)
     app.include_router(assets.router)
     app.include_router(metrics_endpoint.router)
-    if settings.benchmark_floor:
-        app.include_router(benchmark.router)
     if services.demo:
         from service.api.demo import routes as demo_routes
         from service.api.demo.hosts import LoopbackHostMiddleware

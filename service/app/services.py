@@ -11,11 +11,10 @@ command builds only its evaluator (``clinical_clock``, ``checked_knowledge``,
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from service.api.services import Clock, Services
 from service.auth.authenticator import Authenticator
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.clinical.rules import check_catalogue
@@ -28,42 +27,9 @@ from service.store import AdviceRecorder, Database, Store
 
 log = logging.getLogger("baclofen_cds")
 
-Clock = Callable[[], date]
-
 
 def utc_today() -> date:
     return datetime.now(UTC).date()
-
-
-class Shutdown:
-    """Whether the application has begun to stop: the one part that changes once built."""
-
-    def __init__(self) -> None:
-        self._begun = False
-
-    @property
-    def begun(self) -> bool:
-        return self._begun
-
-    def begin(self) -> None:
-        self._begun = True
-
-
-@dataclass(frozen=True)
-class Services:
-    """Everything a request may need, made once at start (``build_services``)."""
-
-    settings: Settings
-    knowledge: Knowledge
-    clock: Clock  # the clinical clock: today's date for ages, lab recency, examples
-    link_signer: LinkSigner  # signs the links cards carry, verifies the page that opens them
-    fetcher_factory: FetcherFactory
-    evaluator: Evaluator
-    store: Store
-    advice_recorder: AdviceRecorder
-    authenticator: Authenticator | None  # None with authentication off
-    demo: bool = False  # the demo command's application (service.app.demo_server)
-    shutdown: Shutdown = field(default_factory=Shutdown)
 
 
 def checked_knowledge(knowledge: Knowledge | None = None) -> Knowledge:

@@ -15,11 +15,11 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from service.observability.metrics import MULTIPROC_DIR_ENV
 from service.settings import Settings
 
 # Seconds in-flight requests get to finish after SIGTERM before uvicorn closes their connections.
 GRACEFUL_SHUTDOWN_S = 20
-MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @contextmanager

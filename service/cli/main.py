@@ -65,15 +65,24 @@ evaluates a scenario as `fixtures show` prints it.
 """
 
 
+SERVICE_APP = "service.app.asgi:app"
+
+
 def _serve(args: argparse.Namespace) -> int:
+    return serve(args.host, args.port, args.workers)
+
+
+def serve(host: str | None, port: int | None, workers: int | None, app: str = SERVICE_APP) -> int:
+    """Serve ``app`` (an ASGI import path) as ``baclofen-cds serve`` does: the service's own,
+    or the benchmark's (``bench.server``: the same application with its floor route)."""
     import uvicorn
 
     from service.observability.logs import configure_logging
 
     configured = load_settings()
-    host = args.host or configured.host
-    port = args.port or configured.port
-    workers = args.workers or configured.workers
+    host = host or configured.host
+    port = port or configured.port
+    workers = workers or configured.workers
     # The application (in this process, or in each worker) reads its settings from the
     # environment: give it the address actually served, from which the public base URL
     # defaults (service.settings).
@@ -98,7 +107,7 @@ def _serve(args: argparse.Namespace) -> int:
     # multiprocess mode), in a directory that must be new for each start of the server.
     with worker_metrics_directory(workers):
         uvicorn.run(
-            "service.app.asgi:app",
+            app,
             host=host,
             port=port,
             workers=workers,

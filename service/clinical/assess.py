@@ -12,6 +12,7 @@ from service.clinical.facts import build_facts
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.rules import evaluate
+from service.clinical.trigger import Trigger
 from service.present.cards import CardSettings, build_cards
 from service.present.schedule_codec import LinkSigner
 
@@ -32,7 +33,7 @@ def assess(
     base_url: str,
     draft_orders: Any = None,
     selections: Sequence[str] | None = None,
-    patient_view: bool = False,
+    trigger: Trigger = Trigger.ORDER_WRITTEN,
     link_signer: LinkSigner | None = None,
 ) -> Assessment:
     facts = build_facts(
@@ -43,9 +44,9 @@ def assess(
         knowledge=knowledge,
         draft_orders=draft_orders,
         selections=selections,
-        evaluate_active=patient_view,
+        trigger=trigger,
     )
-    findings = evaluate(facts, knowledge, patient_view=patient_view)
+    findings = evaluate(facts, knowledge, trigger=trigger)
     settings = CardSettings(base_url, patient_id, today, link_signer)
     cards = build_cards(findings, settings, knowledge)
     return Assessment(cards, findings)

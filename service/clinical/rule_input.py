@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from service.clinical.dosing.daily_dose import DoseKind
 from service.clinical.facts import BaclofenOrder, OrderContext, PatientFacts
 from service.clinical.knowledge import Knowledge
+from service.clinical.trigger import Trigger
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,12 @@ class RuleInput:
     patient: PatientFacts
     context: OrderContext
     knowledge: Knowledge
-    patient_view: bool
+    trigger: Trigger
+
+    @property
+    def chart_opened(self) -> bool:
+        """A chart is being opened: the active orders are reviewed, nothing is changed."""
+        return self.trigger is Trigger.CHART_OPENED
 
     @property
     def order(self) -> BaclofenOrder:

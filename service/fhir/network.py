@@ -36,11 +36,6 @@ class AddressNotAllowed(httpcore.ConnectError):
     """The host resolved to an address the policy refuses; no connection was made."""
 
 
-def parse_networks(texts: Iterable[str]) -> tuple[IpNetwork, ...]:
-    """``10.0.0.0/8``, ``fd00::/8``, ``192.0.2.7``: ``ValueError`` for anything else."""
-    return tuple(ipaddress.ip_network(text.strip(), strict=False) for text in texts)
-
-
 def literal_address(host: str) -> IpAddress | None:
     try:
         return ipaddress.ip_address(host.strip("[]"))

@@ -15,6 +15,10 @@ from prometheus_client import Counter, Gauge, Histogram
 from cds_hooks.jwt import Reason
 from cds_hooks.response import Card
 
+# prometheus-client's multiprocess mode: where every worker writes its counts. Set by the server
+# runner (service.app.serving) before it starts several workers, read by GET /metrics.
+MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 # Counted by service.api.access for every HTTP request; service and hook are empty on routes

@@ -38,6 +38,7 @@ from cds_hooks.response import CdsResponse
 from service.auth.caller import Caller
 from service.clinical.assess import assess
 from service.clinical.knowledge import Knowledge
+from service.clinical.trigger import Trigger
 from service.pipeline.draft_orders import normalise_draft_orders, references_in
 from service.pipeline.services import SERVICES, CdsService, prefetch_templates
 from service.present.cards import rule_codes
@@ -76,7 +77,7 @@ class ClinicalInputs:
     unavailable: Mapping[str, str]  # key -> why it could not be obtained
     draft_orders: Any
     selections: list[str] | None
-    patient_view: bool
+    trigger: Trigger
 
 
 @dataclass
@@ -280,7 +281,7 @@ class Evaluator:
 
         draft_orders = None
         selections = None
-        if not service.patient_view:
+        if service.trigger is Trigger.ORDER_WRITTEN:
             draft_orders = await budget.run(normalise_draft_orders, context.draftOrders)
             if isinstance(context, OrderSelectContext):
                 selections = list(context.selections)
@@ -328,7 +329,7 @@ class Evaluator:
             unavailable=outcome.unavailable,
             draft_orders=draft_orders,
             selections=selections,
-            patient_view=service.patient_view,
+            trigger=service.trigger,
         )
         started = time.perf_counter()
         assessment = await budget.run(
@@ -341,7 +342,7 @@ class Evaluator:
             base_url=self.base_url,
             draft_orders=inputs.draft_orders,
             selections=inputs.selections,
-            patient_view=inputs.patient_view,
+            trigger=inputs.trigger,
             link_signer=self.link_signer,
         )
         elapsed = (time.perf_counter() - started) * 1000

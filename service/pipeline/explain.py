@@ -37,6 +37,7 @@ from service.clinical.rules.base import (
     order_dose_text,
 )
 from service.clinical.rules.data import not_evaluated, unchecked, unidentified_orders
+from service.clinical.trigger import Trigger
 from service.pipeline.evaluator import ClinicalInputs, EvaluationResult
 
 WIDTH = 100
@@ -85,39 +86,39 @@ def facts_of(inputs: ClinicalInputs, knowledge: Knowledge) -> HookFacts:
         knowledge=knowledge,
         draft_orders=inputs.draft_orders,
         selections=inputs.selections,
-        evaluate_active=inputs.patient_view,
+        trigger=inputs.trigger,
     )
 
 
 def trace(inputs: ClinicalInputs, knowledge: Knowledge) -> Trace:
     """The rules run over the facts as the evaluation runs them, with each one's outcome."""
     facts = facts_of(inputs, knowledge)
-    patient_view = inputs.patient_view
+    trigger = inputs.trigger
     orders = []
     every_finding: list[Finding] = []
     for context in facts.orders:
-        order_trace = _trace_order(facts.patient, context, knowledge, patient_view)
+        order_trace = _trace_order(facts.patient, context, knowledge, trigger)
         orders.append(order_trace)
         every_finding.extend(f for r in order_trace.rules if r.outcome == FIRED for f in r.findings)
     call_findings: list[Finding] = []
     if facts.orders:
-        answer = AnswerInput(facts, knowledge, patient_view)
+        answer = AnswerInput(facts, knowledge, trigger)
         for registered_answer in ANSWER_REGISTRY:
             call_findings.extend(registered_answer.function(answer))
     if facts.unidentified:
         call_findings.append(unidentified_orders(facts.unidentified, knowledge))
     if facts.not_evaluated:
         call_findings.append(not_evaluated(facts.not_evaluated, knowledge))
-    missing = unchecked(facts, every_finding + call_findings, knowledge, patient_view=patient_view)
+    missing = unchecked(facts, every_finding + call_findings, knowledge, trigger=trigger)
     if missing is not None:
         call_findings.append(missing)
     return Trace(facts, tuple(orders), tuple(call_findings))
 
 
 def _trace_order(
-    patient: PatientFacts, context: OrderContext, knowledge: Knowledge, patient_view: bool
+    patient: PatientFacts, context: OrderContext, knowledge: Knowledge, trigger: Trigger
 ) -> OrderTrace:
-    inp = RuleInput(patient, context, knowledge, patient_view)
+    inp = RuleInput(patient, context, knowledge, trigger)
     stopping = context.order.is_stop
     outcomes: list[RuleOutcome] = []
     fired: set[str] = set()
@@ -126,12 +127,14 @@ def _trace_order(
         if stopping and not registered.on_stop:
             outcomes.append(RuleOutcome(codes, SKIPPED, "the order stops therapy"))
             continue
-        if patient_view and all(knowledge.rule(code).dose_change for code in codes):
+        if trigger.reviews_active_orders and all(
+            knowledge.rule(code).dose_change for code in codes
+        ):
             outcomes.append(RuleOutcome(codes, SKIPPED, "patient-view checks no dose change"))
             continue
         kept = []
         for finding in registered.function(inp):
-            if patient_view and knowledge.rule(finding.rule).dose_change:
+            if trigger.reviews_active_orders and knowledge.rule(finding.rule).dose_change:
                 continue
             if finding.rule not in fired:
                 fired.add(finding.rule)
@@ -345,7 +348,7 @@ def _order_lines(number: int, order: OrderTrace, knowledge: Knowledge) -> list[s
 
 
 def _nothing_evaluated(inputs: ClinicalInputs, facts: HookFacts) -> list[str]:
-    if inputs.patient_view:
+    if inputs.trigger.reviews_active_orders:
         return [
             "No active baclofen order in the patient's medication list: no rule ran.",
             "",

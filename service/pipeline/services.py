@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cds_hooks.discovery import ServiceDescriptor
 from service.clinical.knowledge import Knowledge
+from service.clinical.trigger import Trigger
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class CdsService:
     hook: str
     title: str
     description: str
-    patient_view: bool
+    trigger: Trigger
 
     def descriptor(self, prefetch: dict[str, str]) -> ServiceDescriptor:
         return ServiceDescriptor(
@@ -44,7 +45,7 @@ SERVICES: dict[str, CdsService] = {
                 "function, titration, contraindications and interactions; suggests corrected "
                 "doses, titration and taper schedules."
             ),
-            patient_view=False,
+            trigger=Trigger.ORDER_WRITTEN,
         ),
         CdsService(
             id="baclofen-order-sign",
@@ -55,7 +56,7 @@ SERVICES: dict[str, CdsService] = {
                 "kidney function, titration and withdrawal, contraindications and interactions; "
                 "suggests corrected doses, titration and taper schedules."
             ),
-            patient_view=False,
+            trigger=Trigger.ORDER_WRITTEN,
         ),
         CdsService(
             id="baclofen-patient-view",
@@ -65,7 +66,7 @@ SERVICES: dict[str, CdsService] = {
                 "Reviews the patient's active baclofen orders when the chart opens: dose limits, "
                 "contraindications, interactions and overdue monitoring."
             ),
-            patient_view=True,
+            trigger=Trigger.CHART_OPENED,
         ),
     )
 }
@@ -81,3 +82,8 @@ def prefetch_templates(knowledge: Knowledge) -> dict[str, str]:
         "observations": f"Observation?patient={{{{context.patientId}}}}&code={codes}&_sort=-date",
         "allergies": "AllergyIntolerance?patient={{context.patientId}}",
     }
+
+
+def trigger_of_hook(hook: str) -> Trigger:
+    """The clinical trigger a CDS Hooks hook name stands for."""
+    return Trigger.CHART_OPENED if hook == "patient-view" else Trigger.ORDER_WRITTEN

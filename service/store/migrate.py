@@ -29,14 +29,10 @@ def alembic_config() -> Config:
     return config
 
 
-class MigrationsMissing(RuntimeError):
-    """The package ships no migration scripts: a broken installation, not a database fault."""
-
-
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:
-        raise MigrationsMissing(f"no migration scripts found in {MIGRATIONS / 'versions'}")
+    if head is None:  # the package always ships its migrations: a broken installation
+        raise RuntimeError(f"no store migrations in {MIGRATIONS}")
     return head
 
 

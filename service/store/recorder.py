@@ -121,7 +121,7 @@ class AdviceRecorder:
 
     async def start(self) -> None:
         queue: asyncio.Queue[list[IssuedAdvice]] = asyncio.Queue(self.capacity)
-        self._queue = queue
+        self._queue = queue  # the writer holds it too, so it never finds None
         ADVICE_QUEUE_CAPACITY.inc(self.capacity)
         self._accepting = True
         self._writer = asyncio.create_task(self._write_forever(queue), name="advice-recorder")

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.api.dependencies import services_of_app
-from service.app.services import Services
+from service.api.services import Services
 from service.fhir.fetchers import PrefetchClient
 from tests.auth_support import trusted_issuers
 

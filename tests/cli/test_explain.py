@@ -45,7 +45,7 @@ def test_the_explanation_runs_the_rules_as_the_evaluation_does(
         base_url=PUBLIC_BASE_URL,
         draft_orders=inputs.draft_orders,
         selections=inputs.selections,
-        patient_view=inputs.patient_view,
+        trigger=inputs.trigger,
     ).findings
     assert Counter(trace(inputs, knowledge).fired) == Counter(f.rule for f in findings)
     assert Counter(result.rule_codes) == Counter(f.rule for f in findings)

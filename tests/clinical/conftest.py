@@ -11,6 +11,7 @@ import pytest
 from cds_hooks.response import Card
 from service.clinical.assess import Assessment, assess
 from service.clinical.knowledge import Knowledge
+from service.clinical.trigger import Trigger
 from service.pipeline.draft_orders import normalise_draft_orders
 from service.pipeline.examples import Fixture
 from service.present.schedule_codec import LinkSigner
@@ -36,7 +37,9 @@ def run(knowledge: Knowledge) -> Assess:
             base_url="https://cds.example.org",
             draft_orders=context.get("draftOrders"),
             selections=context.get("selections"),
-            patient_view=request["hook"] == "patient-view",
+            trigger=Trigger.CHART_OPENED
+            if request["hook"] == "patient-view"
+            else Trigger.ORDER_WRITTEN,
             link_signer=TEST_SIGNER,
         )
 
@@ -84,6 +87,8 @@ def assess_fixture(
         base_url="https://cds.example.org",
         draft_orders=normalise_draft_orders(drafts) if drafts else None,
         selections=context.get("selections"),
-        patient_view=request["hook"] == "patient-view",
+        trigger=Trigger.CHART_OPENED
+        if request["hook"] == "patient-view"
+        else Trigger.ORDER_WRITTEN,
         link_signer=TEST_SIGNER,
     )

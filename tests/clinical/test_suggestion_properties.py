@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from service.clinical.assess import Assessment, assess
 from service.clinical.knowledge import Knowledge, load_knowledge
+from service.clinical.trigger import Trigger
 from service.pipeline.draft_orders import normalise_draft_orders
 from tests.clinical.suggestion_checks import (
     SELF_INFLICTED,
@@ -210,7 +211,9 @@ def evaluate(request: dict[str, Any]) -> Assessment:
         base_url="https://cds.example.org",
         draft_orders=normalise_draft_orders(drafts) if drafts else None,
         selections=context.get("selections"),
-        patient_view=request["hook"] == "patient-view",
+        trigger=Trigger.CHART_OPENED
+        if request["hook"] == "patient-view"
+        else Trigger.ORDER_WRITTEN,
     )
 
 

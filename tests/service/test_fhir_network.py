@@ -23,7 +23,6 @@ from service.fhir.network import (
     AddressNotAllowed,
     AddressPolicy,
     GuardedNetworkBackend,
-    parse_networks,
 )
 from service.fhir.servers import FhirBase
 
@@ -54,7 +53,9 @@ def test_internal_addresses_are_refused(address: str, kind: str) -> None:
 def test_public_addresses_and_configured_networks_are_permitted() -> None:
     assert AddressPolicy().refusal(ipaddress.ip_address("93.184.216.34")) is None
     assert AddressPolicy().refusal(ipaddress.ip_address("2606:4700::1111")) is None
-    hospital = AddressPolicy(parse_networks(["10.20.0.0/16", "fd12::/16"]))
+    hospital = AddressPolicy(
+        (ipaddress.ip_network("10.20.0.0/16"), ipaddress.ip_network("fd12::/16"))
+    )
     assert hospital.refusal(ipaddress.ip_address("10.20.3.4")) is None
     assert hospital.refusal(ipaddress.ip_address("fd12::7")) is None
     assert hospital.refusal(ipaddress.ip_address("10.21.0.1")) is not None
@@ -92,7 +93,7 @@ async def test_a_name_is_connected_to_the_address_that_was_checked() -> None:
     listener = Listener()
     async with listener as port:
         permitted = GuardedNetworkBackend(
-            AddressPolicy(parse_networks(["127.0.0.0/8"])),
+            AddressPolicy((ipaddress.ip_network("127.0.0.0/8"),)),
             resolver({"fhir.hospital.test": ["127.0.0.1"]}),
         )
         stream = await permitted.connect_tcp("fhir.hospital.test", port, timeout=5)

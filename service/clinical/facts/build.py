@@ -23,6 +23,7 @@ from service.clinical.facts.patient import age_of, sex_of
 from service.clinical.facts.renal import renal_function
 from service.clinical.fhir_json import JSON, as_dict, as_str
 from service.clinical.knowledge import Knowledge
+from service.clinical.trigger import Trigger
 
 _IGNORED_DRAFT_STATUSES = {"entered-in-error"}
 _NOT_ADDED_STATUSES = {"stopped", "cancelled", "completed", "entered-in-error"}
@@ -99,13 +100,13 @@ def build_facts(
     knowledge: Knowledge,
     draft_orders: Any = None,
     selections: Sequence[str] | None = None,
-    evaluate_active: bool = False,
+    trigger: Trigger = Trigger.ORDER_WRITTEN,
 ) -> HookFacts:
     """Facts for the rules.
 
     ``prefetch`` maps each prefetch key to its value (``None`` when known to be empty);
-    ``unavailable`` names the keys that could not be obtained and why. With
-    ``evaluate_active`` (patient-view) the patient's active baclofen orders are evaluated;
+    ``unavailable`` names the keys that could not be obtained and why. When a chart is
+    opened (``Trigger.CHART_OPENED``) the patient's active baclofen orders are evaluated;
     otherwise the baclofen orders among ``draft_orders`` (only ``selections`` when given).
     """
     patient = as_dict(prefetch.get("patient"))
@@ -141,7 +142,7 @@ def build_facts(
     drafts = _without_replaced_stops(drafts)
     not_evaluated = max(0, len(drafts) - MAX_ORDERS_PER_CALL)
     drafts = drafts[:MAX_ORDERS_PER_CALL]
-    if not evaluate_active and not drafts:
+    if not trigger.reviews_active_orders and not drafts:
         return HookFacts(
             _empty_patient(today, patient_id, unavailable), (), tuple(unidentified), not_evaluated
         )
@@ -156,7 +157,7 @@ def build_facts(
             other = other_medication(request, index, knowledge, in_this_session=False)
             if other is not None:
                 others.append(other)
-    if evaluate_active and not active:
+    if trigger.reviews_active_orders and not active:
         return HookFacts(
             _empty_patient(today, patient_id, unavailable), (), tuple(unidentified), not_evaluated
         )
@@ -189,7 +190,7 @@ def build_facts(
         unavailable=dict(unavailable),
     )
 
-    if evaluate_active:
+    if trigger.reviews_active_orders:
         not_evaluated = max(0, len(active) - MAX_ORDERS_PER_CALL)
         active = active[:MAX_ORDERS_PER_CALL]
         # The active order is the established therapy: its own dose is the current dose, so

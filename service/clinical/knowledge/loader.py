@@ -235,7 +235,8 @@ class Knowledge:
     @cached_property
     def baclofen_names(self) -> BoundedPattern:
         pattern = word_pattern(self.medications.baclofen.names)
-        assert pattern is not None  # the schema requires at least one name
+        if pattern is None:  # the schema requires a name, but it could be blank
+            raise KnowledgeError("medications.yaml: baclofen.names has no name that is not blank")
         return pattern
 
     @cached_property

@@ -89,8 +89,10 @@ class RuleData(_Data):
     def possible_indicators(self) -> list[IndicatorName]:
         if self.indicators is not None:
             return self.indicators
-        assert self.indicator is not None  # guaranteed by _one_way_to_say_severity
-        return [self.indicator]
+        if self.indicator is not None:
+            return [self.indicator]
+        # Unreachable for a rule read from a file: _one_way_to_say_severity refuses it.
+        raise ValueError("give exactly one of `indicator` and `indicators`")
 
 
 class RulesFile(_Data):

@@ -24,6 +24,7 @@ from service.clinical.rules import (  # noqa: F401  (imported for registration)
 from service.clinical.rules.base import ANSWER_REGISTRY, REGISTRY, AnswerInput, RuleInput
 from service.clinical.rules.data import not_evaluated, unchecked, unidentified_orders
 from service.clinical.suggestions.policy import settle
+from service.clinical.trigger import Trigger
 
 
 def registered_codes() -> set[str]:
@@ -41,12 +42,12 @@ def check_catalogue(knowledge: Knowledge) -> None:
         )
 
 
-def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> list[Finding]:
+def evaluate(facts: HookFacts, knowledge: Knowledge, *, trigger: Trigger) -> list[Finding]:
     """All findings for the orders of one hook call, at most one per rule and order, with each
     suggestion on one card only (``settle``)."""
     findings: list[Finding] = []
     for context in facts.orders:
-        inp = RuleInput(facts.patient, context, knowledge, patient_view)
+        inp = RuleInput(facts.patient, context, knowledge, trigger)
         stopping = context.order.is_stop
         fired: set[str] = set()
         order_findings: list[Finding] = []
@@ -54,11 +55,11 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
             if stopping and not registered.on_stop:
                 continue
             dose_change = [knowledge.rule(code).dose_change for code in registered.codes]
-            if patient_view and all(dose_change):
+            if trigger.reviews_active_orders and all(dose_change):
                 continue
             for finding in registered.function(inp):
                 _check_declared(finding, registered.codes, knowledge)
-                if patient_view and knowledge.rule(finding.rule).dose_change:
+                if trigger.reviews_active_orders and knowledge.rule(finding.rule).dose_change:
                     continue
                 if finding.rule not in fired:
                     fired.add(finding.rule)
@@ -75,7 +76,7 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
             ]
         findings.extend(order_findings)
     if facts.orders:
-        answer = AnswerInput(facts, knowledge, patient_view)
+        answer = AnswerInput(facts, knowledge, trigger)
         for registered_answer in ANSWER_REGISTRY:
             for finding in registered_answer.function(answer):
                 _check_declared(finding, registered_answer.codes, knowledge)
@@ -84,7 +85,7 @@ def evaluate(facts: HookFacts, knowledge: Knowledge, *, patient_view: bool) -> l
         findings.append(unidentified_orders(facts.unidentified, knowledge))
     if facts.not_evaluated:
         findings.append(not_evaluated(facts.not_evaluated, knowledge))
-    missing = unchecked(facts, findings, knowledge, patient_view=patient_view)
+    missing = unchecked(facts, findings, knowledge, trigger=trigger)
     if missing is not None:
         findings.append(missing)
     return settle(findings, knowledge)

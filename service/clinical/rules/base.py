@@ -15,6 +15,7 @@ from service.clinical.facts import BaclofenOrder, HookFacts
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.rule_input import RuleInput
+from service.clinical.trigger import Trigger
 from service.clinical.wording import frequency_text, number
 
 RuleFunction = Callable[[RuleInput], Iterable[Finding]]
@@ -26,13 +27,15 @@ class AnswerInput:
 
     facts: HookFacts
     knowledge: Knowledge
-    patient_view: bool
+    trigger: Trigger
+
+    @property
+    def chart_opened(self) -> bool:
+        return self.trigger is Trigger.CHART_OPENED
 
     def input_for(self, index: int) -> RuleInput:
         """The per-order input of the ``index``-th order under evaluation."""
-        return RuleInput(
-            self.facts.patient, self.facts.orders[index], self.knowledge, self.patient_view
-        )
+        return RuleInput(self.facts.patient, self.facts.orders[index], self.knowledge, self.trigger)
 
 
 AnswerRuleFunction = Callable[[AnswerInput], Iterable[Finding]]

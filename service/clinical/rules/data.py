@@ -9,6 +9,7 @@ from service.clinical.facts.build import MAX_ORDERS_PER_CALL
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
 from service.clinical.rules.base import RuleInput, rule
+from service.clinical.trigger import Trigger
 
 CODE = "data-missing"
 # What each prefetch key feeds, for a prescriber reading the card (rules.yaml texts).
@@ -77,7 +78,7 @@ def _finding(
 
 
 def unchecked(
-    facts: HookFacts, findings: Sequence[Finding], knowledge: Knowledge, *, patient_view: bool
+    facts: HookFacts, findings: Sequence[Finding], knowledge: Knowledge, *, trigger: Trigger
 ) -> Finding | None:
     """Data that could not be obtained, when no order's card says so already.
 
@@ -88,7 +89,7 @@ def unchecked(
     unavailable = facts.patient.unavailable
     if not unavailable or any(finding.rule == CODE for finding in findings):
         return None
-    if facts.orders or (patient_view and "medications" in unavailable):
+    if facts.orders or (trigger.reviews_active_orders and "medications" in unavailable):
         return _finding(_unavailable(unavailable, knowledge), None, knowledge)
     return None
 

@@ -28,7 +28,7 @@ def _together(ans: AnswerInput) -> tuple[list[BaclofenOrder], list[int]]:
     """The orders that would be active together, and the indexes of the drafts among them
     (order-sign and order-select: the drafts and the active orders none of them replaces)."""
     contexts = ans.facts.orders
-    if ans.patient_view:
+    if ans.chart_opened:
         return [c.order for c in contexts], []
     drafts = [i for i, c in enumerate(contexts) if not c.order.is_stop]
     if not drafts:
@@ -70,7 +70,7 @@ def duplicate_therapy(ans: AnswerInput) -> Iterator[Finding]:
     if len(oral) >= 2 and oral_total is not None and oral_total > ceiling.daily_mg + _EPSILON:
         indicator, variant = "critical", "above_ceiling"
     elif len(oral) >= 2 or len(pumps) >= 2:
-        indicator, variant = "warning", "together_now" if ans.patient_view else "together"
+        indicator, variant = "warning", "together_now" if ans.chart_opened else "together"
     else:
         indicator, variant = "info", "bridging"
 

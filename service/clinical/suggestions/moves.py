@@ -242,7 +242,7 @@ def schedule_for_start_or_increase(inp: RuleInput) -> SuggestionSpec | None:
     """The slow titration (elderly, renal impairment) when the order starts baclofen or raises
     the dose: to the ordered dose, or for a start at or below 15 mg/day to the plan target."""
     order = inp.order
-    if inp.patient_view or not inp.is_oral or order.is_stop:
+    if inp.chart_opened or not inp.is_oral or order.is_stop:
         return None
     ordered = order.dose.highest_daily
     if ordered is None:
