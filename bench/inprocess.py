@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.inprocess [--repeat N] [--cold] [--json]
     .venv/bin/python -m bench.inprocess --growth
 
-Measures the clinical core (service.clinical.assess) and, separately, the whole pipeline of
+Measures the clinical core and its cards (service.clinical.assess, then
+service.present.presenter.present) and, separately, the whole pipeline of
 one hook call without the network (Evaluator.evaluate: parsing, draft order validation,
 prefetch resolution, assessment, cards). Reports the median and the 95th percentile.
 ``--growth`` times the core on the typical order-sign's record multiplied 1 to 32 times, to
@@ -23,15 +24,20 @@ from typing import Any
 
 from bench.workloads import SERVICES, build, resource_count, scaled
 from service.clinical.assess import assess
+from service.clinical.case import ClinicalCase
 from service.clinical.knowledge import Knowledge, load_knowledge
 from service.clinical.trigger import Trigger
 from service.pipeline.evaluator import Evaluator
+from service.pipeline.services import by_record_kind
+from service.present.links import ServiceLinks
+from service.present.presenter import present
 from service.present.schedule_codec import LinkSigner
 
 TODAY = dt.date(2026, 11, 23)
 
 # The service signs schedule links with its configured key; any key costs the same.
 SIGNER = LinkSigner([b"benchmark-only-link-key-0123456789"])
+LINKS = ServiceLinks("https://cds.example.org", SIGNER)
 
 
 def _percentile(samples: list[float], q: float) -> float:
@@ -45,17 +51,14 @@ def core_ms(
     """One call of the clinical core on ``request``, in milliseconds."""
     context = request["context"]
     started = time.perf_counter()
-    assess(
-        knowledge=knowledge,
+    case = ClinicalCase(
         today=TODAY,
         patient_id=context["patientId"],
-        prefetch=request["prefetch"],
-        unavailable={},
-        base_url="https://cds.example.org",
-        draft_orders=context.get("draftOrders"),
+        records=by_record_kind(request["prefetch"]),
         trigger=trigger,
-        link_signer=SIGNER,
+        draft_orders=context.get("draftOrders"),
     )
+    present(assess(case, knowledge), knowledge, LINKS)
     return (time.perf_counter() - started) * 1000
 
 

@@ -3,14 +3,7 @@ scenarios: present, absent, strict, empty)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-import httpx
-from fastapi import FastAPI
-
-from service.pipeline.examples import load_fixture
 
 SEVERITY = {"info": 0, "warning": 1, "critical": 2}
 
@@ -37,15 +30,3 @@ def problems(expect: dict[str, Any], body: dict[str, Any]) -> list[str]:
     if order != sorted(order, reverse=True):
         found.append("cards are not ordered critical, warning, info")
     return found
-
-
-async def check_example(make_app: Callable[..., FastAPI], path: Path) -> None:
-    """POST the example at ``path`` on its own date; its answer must meet its expectations."""
-    fixture = load_fixture(path)
-    app = make_app(today=fixture.evaluation_date)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
-        response = await http.post(f"/cds-services/{fixture.service}", json=fixture.request)
-    assert response.status_code == 200, response.text
-    assert not problems(fixture.expect, response.json())

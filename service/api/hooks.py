@@ -44,10 +44,10 @@ async def invoke(
         service_id,
         result.service.hook,
         result.hook_instance,
-        result.response.cards,
+        result.issued,
         ClientScope(caller.issuer, caller.tenant),  # only its feedback will count for them
     )
-    count_evaluation(service_id, result.evaluation_ms / 1000, result.response.cards)
+    count_evaluation(service_id, result.evaluation_ms / 1000, result.issued)
     # On the request's one access line (service.api.access), with its status and duration:
     # hookInstance, rule codes, timings and prefetch key names only, never patient data.
     annotate(

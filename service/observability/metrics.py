@@ -13,7 +13,7 @@ from typing import get_args
 from prometheus_client import Counter, Gauge, Histogram
 
 from cds_hooks.jwt import Reason
-from cds_hooks.response import Card
+from service.observability.card_record import CardRecord
 
 # prometheus-client's multiprocess mode: where every worker writes its counts. Set by the server
 # runner (service.app.serving) before it starts several workers, read by GET /metrics.
@@ -122,12 +122,11 @@ def set_build_info(version: str, knowledge_version: str) -> None:
     BUILD_INFO.labels(version=version, knowledge_version=knowledge_version).set(1)
 
 
-def count_evaluation(service: str, seconds: float, cards: Iterable[Card]) -> None:
+def count_evaluation(service: str, seconds: float, cards: Iterable[CardRecord]) -> None:
     """A hook call's clinical evaluation: its time and the cards it produced."""
     EVALUATION_SECONDS.labels(service=service).observe(seconds)
     for card in cards:
-        rule = card.source.topic.code if card.source.topic is not None else ""
-        CARDS.labels(service=service, rule=rule, indicator=card.indicator.value).inc()
+        CARDS.labels(service=service, rule=card.rule, indicator=card.indicator).inc()
 
 
 def _start_at_zero() -> None:

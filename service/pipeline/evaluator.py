@@ -36,12 +36,21 @@ from cds_hooks.resolution import (
 )
 from cds_hooks.response import CdsResponse
 from service.auth.caller import Caller
-from service.clinical.assess import assess
+from service.clinical.case import ClinicalCase
 from service.clinical.knowledge import Knowledge
 from service.clinical.trigger import Trigger
+from service.observability.card_record import CardRecord
+from service.pipeline.answer import answer
 from service.pipeline.draft_orders import normalise_draft_orders, references_in
-from service.pipeline.services import SERVICES, CdsService, prefetch_templates
-from service.present.cards import rule_codes
+from service.pipeline.services import (
+    PATIENT_KEY,
+    PREFETCH_KEYS,
+    SERVICES,
+    CdsService,
+    by_record_kind,
+    prefetch_templates,
+)
+from service.present.links import ServiceLinks
 from service.present.schedule_codec import LinkSigner
 
 log = logging.getLogger("baclofen_cds.evaluate")
@@ -54,30 +63,12 @@ DEFAULT_TIME_BUDGET_S = 5.0
 # FHIR fetches) keeps its turn however long an evaluation takes.
 EVALUATION_THREADS = 4
 
-# What each prefetch key must hold when it holds anything.
+# What each prefetch key must hold when it holds anything: the Patient, or a Bundle of them.
 _EXPECTED_TYPES = {
-    "patient": "Patient",
-    "medications": "Bundle",
-    "conditions": "Bundle",
-    "observations": "Bundle",
-    "allergies": "Bundle",
+    key: "Patient" if key == PATIENT_KEY else "Bundle" for key in PREFETCH_KEYS.values()
 }
 
 FetcherFactory = Callable[[HookRequest, Caller], Fetcher | None]
-
-
-@dataclass(frozen=True)
-class ClinicalInputs:
-    """What the clinical core was given for one call: kept so that an answer can be explained
-    (``baclofen-cds evaluate --explain``)."""
-
-    today: date
-    patient_id: str
-    prefetch: Mapping[str, Any]  # resolved: sent or fetched, key by key
-    unavailable: Mapping[str, str]  # key -> why it could not be obtained
-    draft_orders: Any
-    selections: list[str] | None
-    trigger: Trigger
 
 
 @dataclass
@@ -85,12 +76,20 @@ class EvaluationResult:
     response: CdsResponse
     service: CdsService
     hook_instance: str
-    rule_codes: list[str]
+    # The cards of the response as issued (uuid, rule, indicator): what metrics, the advice
+    # store and the access line record.
+    issued: list[CardRecord]
     evaluation_ms: float
     fetched: list[str] = field(default_factory=list)
-    unavailable: dict[str, str] = field(default_factory=dict)
-    inputs: ClinicalInputs | None = None
+    unavailable: dict[str, str] = field(default_factory=dict)  # prefetch key -> why not
+    # What the clinical core was asked: kept so that the answer can be explained
+    # (``baclofen-cds evaluate --explain``).
+    case: ClinicalCase | None = None
     sent: list[str] = field(default_factory=list)  # prefetch keys the client sent
+
+    @property
+    def rule_codes(self) -> list[str]:
+        return [card.rule for card in self.issued]
 
 
 @dataclass
@@ -120,7 +119,7 @@ def _check_prefetch_shapes(prefetch: Mapping[str, Any] | None, patient_id: str) 
             )
         if resource_type == "Bundle" and "entry" in value and not isinstance(value["entry"], list):
             raise bad_request(f"prefetch.{key}.entry must be a list", f"prefetch.{key}.entry")
-    patient = prefetch.get("patient")
+    patient = prefetch.get(PATIENT_KEY)
     # Advice computed on another patient's record is the worst possible answer.
     if (
         isinstance(patient, dict)
@@ -205,12 +204,11 @@ class Evaluator:
         link_signer: LinkSigner | None = None,
     ) -> None:
         self.knowledge = knowledge
-        self.base_url = base_url
         self.clock = clock
         self.fetcher_factory = fetcher_factory
         self.max_pages = max_pages
         self.time_budget_s = time_budget_s
-        self.link_signer = link_signer
+        self.links = ServiceLinks(base_url, link_signer)
         self.templates = prefetch_templates(knowledge)
         self._executor: ThreadPoolExecutor | None = None
 
@@ -308,8 +306,8 @@ class Evaluator:
                 "prefetch data not obtained",
                 extra={"hook_instance": request.hookInstance, "details": outcome.details},
             )
-        if "patient" in outcome.unavailable or outcome.values.get("patient") is None:
-            reason = outcome.unavailable.get("patient", "the client sent null: no such patient")
+        if PATIENT_KEY in outcome.unavailable or outcome.values.get(PATIENT_KEY) is None:
+            reason = outcome.unavailable.get(PATIENT_KEY, "the client sent null: no such patient")
             refusal = precondition_failed(
                 f"the Patient resource is required and could not be obtained: {reason}",
                 "prefetch.patient",
@@ -322,40 +320,27 @@ class Evaluator:
                 unavailable=sorted(outcome.unavailable),
             )
 
-        inputs = ClinicalInputs(
+        case = ClinicalCase(
             today=self.clock(),
             patient_id=context.patientId,
-            prefetch=outcome.values,
-            unavailable=outcome.unavailable,
+            records=by_record_kind(outcome.values),
+            unavailable=by_record_kind(outcome.unavailable),
+            trigger=service.trigger,
             draft_orders=draft_orders,
             selections=selections,
-            trigger=service.trigger,
         )
         started = time.perf_counter()
-        assessment = await budget.run(
-            assess,
-            knowledge=self.knowledge,
-            today=inputs.today,
-            patient_id=inputs.patient_id,
-            prefetch=inputs.prefetch,
-            unavailable=inputs.unavailable,
-            base_url=self.base_url,
-            draft_orders=inputs.draft_orders,
-            selections=inputs.selections,
-            trigger=inputs.trigger,
-            link_signer=self.link_signer,
-        )
+        answered = await budget.run(answer, case, self.knowledge, self.links)
         elapsed = (time.perf_counter() - started) * 1000
-        response = CdsResponse(cards=assessment.cards)
         return EvaluationResult(
-            response=response,
+            response=CdsResponse(cards=answered.cards),
             service=service,
             hook_instance=request.hookInstance,
-            rule_codes=rule_codes(assessment.cards),
+            issued=answered.issued,
             evaluation_ms=elapsed,
             fetched=outcome.fetched,
             unavailable=outcome.unavailable,
-            inputs=inputs,
+            case=case,
             sent=sorted(
                 key
                 for key, value in (request.prefetch or {}).items()

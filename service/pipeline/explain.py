@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.clinical.case import ClinicalCase
 from service.clinical.facts import (
     BaclofenOrder,
     HookFacts,
@@ -29,6 +30,7 @@ from service.clinical.facts import (
 from service.clinical.facts.bundles import resources
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
+from service.clinical.records import RecordKind
 from service.clinical.rules.base import (
     ANSWER_REGISTRY,
     REGISTRY,
@@ -38,7 +40,7 @@ from service.clinical.rules.base import (
 )
 from service.clinical.rules.data import not_evaluated, unchecked, unidentified_orders
 from service.clinical.trigger import Trigger
-from service.pipeline.evaluator import ClinicalInputs, EvaluationResult
+from service.pipeline.evaluator import EvaluationResult
 
 WIDTH = 100
 FIRED = "fired"
@@ -77,23 +79,10 @@ class Trace:
         return codes + [finding.rule for finding in self.call_findings]
 
 
-def facts_of(inputs: ClinicalInputs, knowledge: Knowledge) -> HookFacts:
-    return build_facts(
-        today=inputs.today,
-        patient_id=inputs.patient_id,
-        prefetch=inputs.prefetch,
-        unavailable=inputs.unavailable,
-        knowledge=knowledge,
-        draft_orders=inputs.draft_orders,
-        selections=inputs.selections,
-        trigger=inputs.trigger,
-    )
-
-
-def trace(inputs: ClinicalInputs, knowledge: Knowledge) -> Trace:
+def trace(case: ClinicalCase, knowledge: Knowledge) -> Trace:
     """The rules run over the facts as the evaluation runs them, with each one's outcome."""
-    facts = facts_of(inputs, knowledge)
-    trigger = inputs.trigger
+    facts = build_facts(case, knowledge)
+    trigger = case.trigger
     orders = []
     every_finding: list[Finding] = []
     for context in facts.orders:
@@ -177,20 +166,19 @@ def _silence(
 
 
 def explain(result: EvaluationResult, knowledge: Knowledge) -> str:
-    inputs = result.inputs
-    if inputs is None:  # pragma: no cover - every evaluation keeps its inputs
-        return "Nothing to explain: the evaluation kept no inputs."
-    found = trace(inputs, knowledge)
+    case = result.case
+    if case is None:  # pragma: no cover - every evaluation keeps its case
+        return "Nothing to explain: the evaluation kept no case."
+    found = trace(case, knowledge)
     lines = [
-        f"Evaluated by {result.service.id} ({result.service.hook}) as of "
-        f"{inputs.today.isoformat()}",
+        f"Evaluated by {result.service.id} ({result.service.hook}) as of {case.today.isoformat()}",
         "",
         "Prefetch",
         *_rows(_prefetch_rows(result)),
         "",
     ]
     if not found.facts.orders:
-        lines += _nothing_evaluated(inputs, found.facts)
+        lines += _nothing_evaluated(case, found.facts)
     else:
         lines += [
             "What the service read",
@@ -263,7 +251,7 @@ def _patient_rows(patient: PatientFacts, knowledge: Knowledge) -> list[tuple[str
     else:
         weight = "none recorded"
     renal = _measurement(patient.renal) if patient.renal else "no CrCl or eGFR recent enough"
-    if "observations" in patient.unavailable:
+    if RecordKind.OBSERVATIONS in patient.unavailable:
         renal += "; the observations could not be obtained"
     rows = [
         ("age", age),
@@ -347,19 +335,19 @@ def _order_lines(number: int, order: OrderTrace, knowledge: Knowledge) -> list[s
     return lines
 
 
-def _nothing_evaluated(inputs: ClinicalInputs, facts: HookFacts) -> list[str]:
-    if inputs.trigger.reviews_active_orders:
+def _nothing_evaluated(case: ClinicalCase, facts: HookFacts) -> list[str]:
+    if case.trigger.reviews_active_orders:
         return [
             "No active baclofen order in the patient's medication list: no rule ran.",
             "",
         ]
     drafts = [
         _medication_text(request)
-        for request in resources(inputs.draft_orders)
+        for request in resources(case.draft_orders)
         if request.get("resourceType") in ("MedicationRequest", "MedicationOrder")
     ]
-    if inputs.selections is not None:
-        scope = f"the selected order(s) ({', '.join(inputs.selections)})"
+    if case.selections is not None:
+        scope = f"the selected order(s) ({', '.join(case.selections)})"
     else:
         scope = "the draft orders"
     lines = [

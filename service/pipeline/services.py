@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cds_hooks.discovery import ServiceDescriptor
 from service.clinical.knowledge import Knowledge
+from service.clinical.records import RecordKind
 from service.clinical.trigger import Trigger
 
 
@@ -72,16 +75,42 @@ SERVICES: dict[str, CdsService] = {
 }
 
 
+# The prefetch key of each record the clinical core reads: the contract's names, turned into
+# the core's record kinds here (``by_record_kind``) and nowhere else.
+PREFETCH_KEYS: dict[RecordKind, str] = {
+    RecordKind.PATIENT: "patient",
+    RecordKind.MEDICATIONS: "medications",
+    RecordKind.CONDITIONS: "conditions",
+    RecordKind.OBSERVATIONS: "observations",
+    RecordKind.ALLERGIES: "allergies",
+}
+PATIENT_KEY = PREFETCH_KEYS[RecordKind.PATIENT]
+_RECORD_KINDS = {key: kind for kind, key in PREFETCH_KEYS.items()}
+
+_Value = TypeVar("_Value")
+
+
 def prefetch_templates(knowledge: Knowledge) -> dict[str, str]:
     """The five prefetch keys of the contract; observations ask only for the codes rules read."""
     codes = ",".join(knowledge.observation_codes)
-    return {
-        "patient": "Patient/{{context.patientId}}",
-        "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
-        "conditions": "Condition?patient={{context.patientId}}",
-        "observations": f"Observation?patient={{{{context.patientId}}}}&code={codes}&_sort=-date",
-        "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+    queries = {
+        RecordKind.PATIENT: "Patient/{{context.patientId}}",
+        RecordKind.MEDICATIONS: (
+            "MedicationRequest?patient={{context.patientId}}&status=active,on-hold"
+        ),
+        RecordKind.CONDITIONS: "Condition?patient={{context.patientId}}",
+        RecordKind.OBSERVATIONS: (
+            f"Observation?patient={{{{context.patientId}}}}&code={codes}&_sort=-date"
+        ),
+        RecordKind.ALLERGIES: "AllergyIntolerance?patient={{context.patientId}}",
     }
+    return {PREFETCH_KEYS[kind]: query for kind, query in queries.items()}
+
+
+def by_record_kind(by_key: Mapping[str, _Value]) -> dict[RecordKind, _Value]:
+    """Values keyed by prefetch key, keyed by the record kind each key holds (other keys are
+    none of the core's business and are left out)."""
+    return {_RECORD_KINDS[key]: value for key, value in by_key.items() if key in _RECORD_KINDS}
 
 
 def trigger_of_hook(hook: str) -> Trigger:

@@ -7,7 +7,7 @@ and then by the catalogue's order, so the same input always gives the same answe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,7 +28,6 @@ from service.clinical.facts import BaclofenOrder
 from service.clinical.findings import (
     CancelOrder,
     Finding,
-    OrderTest,
     ScheduleSuggestion,
     SuggestionSpec,
     SwitchProduct,
@@ -37,12 +36,8 @@ from service.clinical.findings import (
 from service.clinical.knowledge import Knowledge
 from service.clinical.schedules import ScheduleKind
 from service.present import resources
-from service.present.schedule_codec import (
-    LinkSigner,
-    PrintableSchedule,
-    beyond_maxima,
-    encode,
-)
+from service.present.links import Links
+from service.present.schedule_codec import PrintableSchedule, beyond_maxima
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 # GitHub-flavoured Markdown (what EHRs and the CDS Hooks sandbox render) turns "www.x",
@@ -61,11 +56,9 @@ def escape_markdown(text: str) -> str:
 
 @dataclass(frozen=True)
 class CardSettings:
-    base_url: str  # the service's public base URL, for source.url and links
     patient_id: str
     today: date  # the first day of a suggested schedule
-    # Signs the printable schedule links with the service's key (None: no such links).
-    link_signer: LinkSigner | None = None
+    links: Links  # where source.url and the schedule links point
 
 
 def summary_of(finding: Finding, knowledge: Knowledge) -> str:
@@ -110,10 +103,6 @@ def _override_reasons(finding: Finding, knowledge: Knowledge) -> list[OverrideRe
             )
         )
     return reasons
-
-
-def _reference(order: BaclofenOrder) -> str | None:
-    return order.reference
 
 
 def _actions(spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge) -> list[Action]:
@@ -165,7 +154,7 @@ def _with_withdrawn(
 
 def _end(order: BaclofenOrder, label: str, patient_id: str) -> Action | None:
     """Remove a draft of this session, or stop an active order (None: it cannot be named)."""
-    reference = _reference(order)
+    reference = order.reference
     if order.is_draft:
         if reference is None:
             return None
@@ -180,12 +169,6 @@ def _replace_order(resource: dict[str, object], label: str) -> Action:
         return Action(type=ActionType.UPDATE, description=label, resource=dict(resource))
     # Without an id the draft cannot be addressed: offer the corrected order to create.
     return Action(type=ActionType.CREATE, description=label, resource=dict(resource))
-
-
-def suggestions_of(
-    finding: Finding, settings: CardSettings, knowledge: Knowledge
-) -> list[Suggestion]:
-    return _suggestions(finding, settings, knowledge)[0]
 
 
 def _suggestions(
@@ -226,7 +209,7 @@ def card_of(finding: Finding, settings: CardSettings, knowledge: Knowledge) -> C
         indicator=Indicator(finding.indicator),
         source=Source(
             label=f"{knowledge.manifest.card_source_label} (knowledge {knowledge.version})",
-            url=f"{settings.base_url.rstrip('/')}/knowledge/rules/{finding.rule}",
+            url=settings.links.rule_page(finding.rule),
             topic=Coding(
                 code=finding.rule,
                 system=knowledge.manifest.rule_code_system,
@@ -255,24 +238,25 @@ def _left_daily(spec: ScheduleSuggestion) -> float | None:
 def _schedule_link(
     spec: SuggestionSpec, settings: CardSettings, knowledge: Knowledge
 ) -> Link | None:
-    """The link to the printable page of a suggested schedule, signed; None when there is no
-    signer or the page would refuse the schedule (a dose above the maxima)."""
-    if not isinstance(spec, ScheduleSuggestion) or settings.link_signer is None:
+    """The link to the printable page of a suggested schedule; None when no such page is
+    offered or the page would refuse the schedule (a dose above the maxima)."""
+    if not isinstance(spec, ScheduleSuggestion):
         return None
     printable = PrintableSchedule(spec.schedule, settings.today, _left_daily(spec))
     if beyond_maxima(printable, knowledge) is not None:
         return None
+    url = settings.links.printable_schedule(printable)
+    if url is None:
+        return None
     return Link(
         label=f"Printable {spec.schedule.kind.value.replace('-', ' ')} schedule",
-        url=f"{settings.base_url.rstrip('/')}/schedules/view?"
-        + encode(printable, settings.link_signer),
+        url=url,
         type=LinkType.ABSOLUTE,
     )
 
 
-def build_cards(
-    findings: Sequence[Finding], settings: CardSettings, knowledge: Knowledge
-) -> list[Card]:
+def in_answer_order(findings: Sequence[Finding], knowledge: Knowledge) -> list[Finding]:
+    """Critical, warning, info; within a severity, by order and then by the catalogue."""
     catalogue = {code: index for index, code in enumerate(knowledge.rules_file.rules)}
     order_rank: dict[int, int] = {}
     for finding in findings:
@@ -285,11 +269,7 @@ def build_cards(
             catalogue.get(finding.rule, len(catalogue)),
         )
 
-    return [card_of(finding, settings, knowledge) for finding in sorted(findings, key=key)]
+    return sorted(findings, key=key)
 
 
-def rule_codes(cards: Iterable[Card]) -> list[str]:
-    return [card.source.topic.code for card in cards if card.source.topic is not None]
-
-
-__all__ = ["CardSettings", "OrderTest", "build_cards", "card_of", "escape_markdown", "rule_codes"]
+__all__ = ["CardSettings", "card_of", "escape_markdown", "in_answer_order"]

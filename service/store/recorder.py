@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from cds_hooks.response import Card
+from service.observability.card_record import CardRecord
 from service.observability.metrics import (
     ADVICE_QUEUE_CAPACITY,
     ADVICE_QUEUE_DEPTH,
@@ -75,7 +75,7 @@ class AdviceRecorder:
         service: str,
         hook: str,
         hook_instance: str,
-        cards: Sequence[Card],
+        cards: Sequence[CardRecord],
         client: ClientScope = NO_CLIENT,
     ) -> None:
         if not cards:
@@ -87,8 +87,8 @@ class AdviceRecorder:
                 service=service,
                 hook=hook,
                 hook_instance=hook_instance,
-                rule=card.source.topic.code if card.source.topic is not None else "",
-                indicator=card.indicator.value,
+                rule=card.rule,
+                indicator=card.indicator,
                 knowledge_version=self.knowledge_version,
                 issued_at=issued_at,
                 issuer=client.issuer,

@@ -10,9 +10,14 @@ import httpx
 import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
-from tests.conftest import codes
+from tests.conftest import PUBLIC_BASE_URL, codes
 
 SIGN = "/cds-services/baclofen-order-sign"
+
+
+def card_for(body: dict[str, Any], rule: str) -> dict[str, Any]:
+    card: dict[str, Any] = next(c for c in body["cards"] if c["source"]["topic"]["code"] == rule)
+    return card
 
 
 def order_at(request: dict[str, Any], daily_mg: float) -> dict[str, Any]:
@@ -31,7 +36,7 @@ async def test_101_mg_per_day_gives_dose_above_max(
     assert response.status_code == 200
     body = response.json()
     assert codes(body)["dose-above-max"] == "critical"
-    card = next(c for c in body["cards"] if c["source"]["topic"]["code"] == "dose-above-max")
+    card = card_for(body, "dose-above-max")
     assert card["summary"] == "Baclofen 101 mg/day exceeds the 100 mg/day maximum"
     assert "101 mg/day" in card["detail"]
     assert card["overrideReasons"]
@@ -67,7 +72,12 @@ async def test_order_select_evaluates_only_the_selection(
     assert (await client.post(url, json=request)).json() == {"cards": []}
 
     request["context"]["selections"] = ["MedicationRequest/mr-329"]
-    assert "dose-above-max" in codes((await client.post(url, json=request)).json())
+    response = await client.post(url, json=request)
+    assert response.status_code == 200
+    card = card_for(response.json(), "dose-above-max")
+    assert card["summary"] == "Baclofen 120 mg/day exceeds the 100 mg/day maximum"
+    assert card["indicator"] == "critical"
+    uuid.UUID(card["uuid"])
 
 
 async def test_patient_view_reviews_active_orders(
@@ -75,7 +85,14 @@ async def test_patient_view_reviews_active_orders(
 ) -> None:
     response = await client.post("/cds-services/baclofen-patient-view", json=scenario("13"))
     assert response.status_code == 200
-    assert codes(response.json()) == {"monitoring-hepatic": "info"}
+    body = response.json()
+    assert codes(body) == {"monitoring-hepatic": "info"}
+    card = card_for(body, "monitoring-hepatic")
+    assert card["summary"].endswith("check liver tests")
+    assert card["source"]["url"] == f"{PUBLIC_BASE_URL}/knowledge/rules/monitoring-hepatic"
+    [suggestion] = card["suggestions"]
+    assert suggestion["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+    uuid.UUID(card["uuid"])
 
 
 async def test_sandbox_style_draft_without_intent_and_bundle_type_is_accepted(

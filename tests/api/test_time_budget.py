@@ -19,8 +19,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from service.clinical.assess import assess
 from service.pipeline import evaluator as evaluate
+from service.pipeline.answer import answer
 from tests import factories as f
 from tests.conftest import running
 
@@ -62,12 +62,12 @@ def stuck_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """The clinical core replaced by one that computes until released (a defect, say)."""
     release = threading.Event()
 
-    def spin(**arguments: Any) -> Any:
+    def spin(*arguments: Any) -> Any:
         while not release.is_set():
             sum(range(1000))  # pure Python: holds the GIL between switches, as rules do
-        return assess(**arguments)
+        return answer(*arguments)
 
-    monkeypatch.setattr(evaluate, "assess", spin)
+    monkeypatch.setattr(evaluate, "answer", spin)
     yield release
     release.set()
 

@@ -81,4 +81,4 @@ def test_the_parts_are_built_once_per_application(make_app: Callable[..., FastAP
     assert first.evaluator is not second.evaluator
     assert first.store is not second.store
     assert first.advice_recorder.store is first.store
-    assert first.evaluator.link_signer is first.link_signer
+    assert first.evaluator.links.signer is first.link_signer

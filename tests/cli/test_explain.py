@@ -34,20 +34,10 @@ def test_the_explanation_runs_the_rules_as_the_evaluation_does(
     # The explanation re-runs the rules from outside the core: what it says fired must be
     # exactly what the core found, rule by rule, or it explains another answer.
     result = evaluated(fixture, knowledge)
-    inputs = result.inputs
-    assert inputs is not None
-    findings = assess(
-        knowledge=knowledge,
-        today=inputs.today,
-        patient_id=inputs.patient_id,
-        prefetch=inputs.prefetch,
-        unavailable=inputs.unavailable,
-        base_url=PUBLIC_BASE_URL,
-        draft_orders=inputs.draft_orders,
-        selections=inputs.selections,
-        trigger=inputs.trigger,
-    ).findings
-    assert Counter(trace(inputs, knowledge).fired) == Counter(f.rule for f in findings)
+    case = result.case
+    assert case is not None
+    findings = assess(case, knowledge).findings
+    assert Counter(trace(case, knowledge).fired) == Counter(f.rule for f in findings)
     assert Counter(result.rule_codes) == Counter(f.rule for f in findings)
 
 

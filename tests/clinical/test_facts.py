@@ -10,9 +10,9 @@ import pytest
 from service.clinical.facts import ClinicalStatus, build_facts
 from service.clinical.facts.patient import age_of
 from service.clinical.knowledge import Knowledge
+from tests.clinical.conftest import case_of
 from tests.factories import (
     BACLOFEN_10,
-    TODAY,
     condition,
     dosage,
     hook_request,
@@ -23,14 +23,7 @@ from tests.factories import (
 
 
 def facts_of(request: dict[str, Any], knowledge: Knowledge) -> Any:
-    return build_facts(
-        today=TODAY,
-        patient_id="pat-1",
-        prefetch=request["prefetch"],
-        unavailable={},
-        knowledge=knowledge,
-        draft_orders=request["context"].get("draftOrders"),
-    )
+    return build_facts(case_of(request), knowledge)
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,17 @@
-"""Every example in fixtures/ gives the cards its file expects, through the HTTP pipeline."""
+"""Every example in fixtures/ gives the cards its file expects, through the evaluation
+pipeline (the HTTP layer is tested in tests/api)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 
 from service.clinical.knowledge import Knowledge
 from service.pipeline.examples import load_fixture
+from tests.clinical.conftest import pipeline_answer
 from tests.conftest import FIXTURES
-from tests.expectations import check_example
+from tests.expectations import problems
 
 FILES = sorted(FIXTURES.glob("*.json"))
 
@@ -28,5 +28,6 @@ def test_every_rule_code_has_an_example(knowledge: Knowledge) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-async def test_fixture(make_app: Callable[..., FastAPI], path: Path) -> None:
-    await check_example(make_app, path)
+async def test_fixture(knowledge: Knowledge, path: Path) -> None:
+    fixture = load_fixture(path)
+    assert not problems(fixture.expect, await pipeline_answer(knowledge, fixture))

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from service.present.cards import rule_codes
 from tests.clinical.conftest import Assess, action_resource, cards_by_code
 from tests.clinical.suggestion_checks import first_step_daily, steps_of
 from tests.factories import (
@@ -176,7 +175,7 @@ def test_patient_view_two_active_orders_get_no_abrupt_stop(run: Assess) -> None:
 def test_one_duplicate_card_per_group(run: Assess) -> None:
     drafts = [med_request(BACLOFEN_10, [dosage(5)]) for _ in range(4)]
     result = run(hook_request(drafts))
-    assert rule_codes(result.cards).count("duplicate-therapy") == 1
+    assert result.rule_codes.count("duplicate-therapy") == 1
 
 
 def test_two_new_drafts_are_one_start_with_one_schedule(run: Assess) -> None:
@@ -187,7 +186,7 @@ def test_two_new_drafts_are_one_start_with_one_schedule(run: Assess) -> None:
     first["dosageInstruction"] = [dosage(10, frequency=3)]  # 30 mg/day
     second["dosageInstruction"] = [dosage(10, frequency=2)]  # 20 mg/day
     result = run(hook_request([first, second]))
-    cards = rule_codes(result.cards)
+    cards = result.rule_codes
     assert cards.count("start-dose-high") == 1
     card = cards_by_code(result)["start-dose-high"]
     assert "50 mg/day" in card.summary

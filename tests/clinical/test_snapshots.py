@@ -22,16 +22,15 @@ import difflib
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from service.clinical.knowledge import load_knowledge
 from service.pipeline.examples import load_fixture
-from tests.conftest import FIXTURES, ROOT, running
+from tests.clinical.conftest import pipeline_answer
+from tests.conftest import FIXTURES, ROOT
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 # Read at import: the tests' clean environment removes BACLOFEN_CDS_* before each test.
@@ -76,12 +75,9 @@ def compare(path: Path, got: str, *, update: bool = UPDATE) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-async def test_answer_matches_its_snapshot(make_app: Callable[..., FastAPI], path: Path) -> None:
-    fixture = load_fixture(path)
-    async with running(make_app(today=fixture.evaluation_date)) as http:
-        response = await http.post(f"/cds-services/{fixture.service}", json=fixture.request)
-    assert response.status_code == 200, response.text
-    compare(SNAPSHOTS / f"{path.stem}.json", text_of(normalised(response.json())))
+async def test_answer_matches_its_snapshot(path: Path) -> None:
+    answer = await pipeline_answer(KNOWLEDGE, load_fixture(path))
+    compare(SNAPSHOTS / f"{path.stem}.json", text_of(normalised(answer)))
 
 
 def snapshots_digest() -> str:

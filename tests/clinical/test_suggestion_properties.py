@@ -30,10 +30,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.clinical.assess import Assessment, assess
 from service.clinical.knowledge import Knowledge, load_knowledge
-from service.clinical.trigger import Trigger
+from service.pipeline.answer import Answer, answer
 from service.pipeline.draft_orders import normalise_draft_orders
+from service.present.links import ServiceLinks
+from tests.clinical.conftest import case_of
 from tests.clinical.suggestion_checks import (
     SELF_INFLICTED,
     STAY_AFTER_A_CHANGE,
@@ -47,7 +48,6 @@ from tests.factories import (
     BACLOFEN_IT_TEXT,
     BACLOFEN_SOLUTION_1,
     INTRATHECAL,
-    TODAY,
     allergy,
     condition,
     dosage,
@@ -199,22 +199,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
 
 
-def evaluate(request: dict[str, Any]) -> Assessment:
-    context = request["context"]
-    drafts = context.get("draftOrders")
-    return assess(
-        knowledge=KNOWLEDGE,
-        today=TODAY,
-        patient_id=context["patientId"],
-        prefetch=request.get("prefetch") or {},
-        unavailable={},
-        base_url="https://cds.example.org",
-        draft_orders=normalise_draft_orders(drafts) if drafts else None,
-        selections=context.get("selections"),
-        trigger=Trigger.CHART_OPENED
-        if request["hook"] == "patient-view"
-        else Trigger.ORDER_WRITTEN,
-    )
+def evaluate(request: dict[str, Any]) -> Answer:
+    drafts = request["context"].get("draftOrders")
+    case = case_of(request, draft_orders=normalise_draft_orders(drafts) if drafts else None)
+    return answer(case, KNOWLEDGE, ServiceLinks("https://cds.example.org"))
 
 
 def ceiling(s: Scenario) -> float:

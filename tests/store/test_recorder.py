@@ -6,19 +6,16 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from cds_hooks.response import Card, Coding, Indicator, Source
+from cds_hooks.response import new_uuid
+from service.observability.card_record import CardRecord
 from service.store import AdviceRecorder, Database, Store, StoreUnavailable
 from service.store.advice import IssuedAdvice
 from service.store.scope import ClientScope
 from tests.store.helpers import T0, advice_count, issued, issued_cards, queue_gauge
 
 
-def card(rule: str = "dose-above-max", indicator: str = "critical") -> Card:
-    return Card(
-        summary="A finding",
-        indicator=Indicator(indicator),
-        source=Source(label="test", topic=Coding(code=rule, system="http://example.org/rules")),
-    )
+def card(rule: str = "dose-above-max", indicator: str = "critical") -> CardRecord:
+    return CardRecord(new_uuid(), rule, indicator)
 
 
 class UnreachableStore(Store):

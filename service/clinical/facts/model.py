@@ -10,6 +10,7 @@ from enum import StrEnum
 from service.clinical.dosing.daily_dose import DoseKind, OrderDose
 from service.clinical.dosing.products import Product
 from service.clinical.fhir_json import JSON
+from service.clinical.records import RecordKind
 from service.clinical.wording import number
 
 # Statuses of a draft that end or interrupt therapy (on-hold interrupts it just as a stop does).
@@ -171,8 +172,8 @@ class PatientFacts:
     pregnancy: StatusObservation | None
     lactation: StatusObservation | None
     last_renal_test: date | None = None  # latest CrCl, eGFR or creatinine, however old
-    # Prefetch keys that could not be obtained, with the reason ("timeout", "HTTP 401"...).
-    unavailable: Mapping[str, str] = field(default_factory=dict)
+    # Records that could not be obtained, with the reason ("timeout", "HTTP 401"...).
+    unavailable: Mapping[RecordKind, str] = field(default_factory=dict)
 
     def conditions_in(
         self, value_set: str, statuses: tuple[ClinicalStatus, ...] = (ClinicalStatus.ACTIVE,)

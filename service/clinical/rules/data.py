@@ -8,16 +8,17 @@ from service.clinical.facts import BaclofenOrder, HookFacts
 from service.clinical.facts.build import MAX_ORDERS_PER_CALL
 from service.clinical.findings import Finding
 from service.clinical.knowledge import Knowledge
+from service.clinical.records import RecordKind
 from service.clinical.rules.base import RuleInput, rule
 from service.clinical.trigger import Trigger
 
 CODE = "data-missing"
-# What each prefetch key feeds, for a prescriber reading the card (rules.yaml texts).
+# What each record feeds, for a prescriber reading the card (rules.yaml texts).
 _FEEDS = {
-    "medications": "feeds_medications",
-    "conditions": "feeds_conditions",
-    "observations": "feeds_observations",
-    "allergies": "feeds_allergies",
+    RecordKind.MEDICATIONS: "feeds_medications",
+    RecordKind.CONDITIONS: "feeds_conditions",
+    RecordKind.OBSERVATIONS: "feeds_observations",
+    RecordKind.ALLERGIES: "feeds_allergies",
 }
 
 
@@ -45,13 +46,15 @@ def data_missing(inp: RuleInput) -> Iterator[Finding]:
         yield _finding(missing, inp.order, inp.knowledge)
 
 
-def _unavailable(unavailable: Mapping[str, str], knowledge: Knowledge) -> list[tuple[str, str]]:
+def _unavailable(
+    unavailable: Mapping[RecordKind, str], knowledge: Knowledge
+) -> list[tuple[str, str]]:
     missing = []
     for key, reason in sorted(unavailable.items()):
         what = knowledge.text(CODE, _FEEDS[key]) if key in _FEEDS else key
         detail = knowledge.text(CODE, "could_not_obtain", what=what, reason=reason)
         missing.append((what.split(" (")[0], detail))
-        if key == "medications":
+        if key is RecordKind.MEDICATIONS:
             codes = ", ".join(NEEDS_HISTORY)
             missing.append(("", knowledge.text(CODE, "history_unknown", codes=codes)))
     return missing
@@ -89,7 +92,7 @@ def unchecked(
     unavailable = facts.patient.unavailable
     if not unavailable or any(finding.rule == CODE for finding in findings):
         return None
-    if facts.orders or (trigger.reviews_active_orders and "medications" in unavailable):
+    if facts.orders or (trigger.reviews_active_orders and RecordKind.MEDICATIONS in unavailable):
         return _finding(_unavailable(unavailable, knowledge), None, knowledge)
     return None
 

@@ -10,6 +10,7 @@ from service.clinical.facts import ConditionFact
 from service.clinical.fhir_json import months_before
 from service.clinical.findings import Finding, OrderTest
 from service.clinical.limits import is_elderly
+from service.clinical.records import RecordKind
 from service.clinical.rules.base import RuleInput, names, rule
 
 
@@ -23,7 +24,7 @@ def _monitoring(
     *,
     variant: str | None = None,
 ) -> Iterator[Finding]:
-    if "observations" in inp.patient.unavailable:
+    if RecordKind.OBSERVATIONS in inp.patient.unavailable:
         return  # could not look: the data-missing card says so
     since = months_before(inp.patient.today, months)
     if last_test is not None and last_test >= since:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from service.clinical.findings import Finding, IndicatorName, OrderTest
 from service.clinical.knowledge.schema import PediatricBand
 from service.clinical.limits import band_limit, is_elderly, pediatric_band
+from service.clinical.records import RecordKind
 from service.clinical.rules.base import RuleInput, number, order_facts, rule
 from service.clinical.suggestions import (
     judged_daily,
@@ -146,7 +147,7 @@ def weight_missing(inp: RuleInput) -> Iterator[Finding]:
         or inp.patient.weight is not None
     ):
         return
-    if "observations" in inp.patient.unavailable:
+    if RecordKind.OBSERVATIONS in inp.patient.unavailable:
         return  # the data-missing card already says the results could not be read
     stale = inp.patient.stale_weight
     order = inp.knowledge.observations.orders["body_weight"]

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from service.present.cards import rule_codes
 from tests.clinical.conftest import Assess, action_resource, cards_by_code
 from tests.factories import (
     BACLOFEN_5,
@@ -151,6 +150,6 @@ def test_no_duplicate_when_prior_prescription_names_the_active_order(fired: Fire
 def test_two_baclofen_drafts_in_one_session_are_a_duplicate_once(run: Assess) -> None:
     first, second = med_request(BACLOFEN_10, [dosage(5)]), med_request(BACLOFEN_5, [dosage(5)])
     result = run(hook_request([first, second]))
-    assert rule_codes(result.cards).count("duplicate-therapy") == 1
+    assert result.rule_codes.count("duplicate-therapy") == 1
     action = cards_by_code(result)["duplicate-therapy"].suggestions[0].actions[0]
     assert action.type == "delete" and action.resourceId == f"MedicationRequest/{second['id']}"
