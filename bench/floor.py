@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from service.api.body import read_json
+from service.api.dependencies import SettingsDep
 from service.api.responses import JsonResponse
 from service.app.asgi import app
 
@@ -18,8 +19,7 @@ router = APIRouter()
 
 
 @router.post("/benchmark/floor", include_in_schema=False)
-async def floor(request: Request) -> Response:
-    settings = request.app.state.settings
+async def floor(request: Request, settings: SettingsDep) -> Response:
     await read_json(request, settings.max_body_bytes, settings.body_timeout_s)
     return JsonResponse({"cards": []})
 

@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from cds_hooks.jwt import ReplayCache
-from service.app.factory import create_app
+from service.app.factory import application
+from service.app.services import build_services
 from service.auth import Authenticator
 from service.auth.keys import IssuerKeys
 from service.clinical.knowledge import Knowledge
@@ -73,19 +74,16 @@ def make_auth_app(
 ) -> FastAPI:
     values: dict[str, Any] = {"auth_required": True, "trusted_issuers": trusted_issuers()}
     config = make_settings(**{**values, **settings})
-    app = create_app(
-        config, knowledge=knowledge, clock=lambda: today, fetcher_factory=fetcher_factory
-    )
+    # Its key sets come from the fake JWKS endpoints: nothing leaves the machine.
     keys = IssuerKeys(config.trusted_issuers, http=jwks.client())
-    replaced = app.state.authenticator
-    authenticator = Authenticator(config, keys=keys, replay=replay)
-    app.state.authenticator = authenticator
-    # The replaced one's start-up would fetch the real key sets: nothing leaves the machine.
-    for hooks, name in ((app.state.on_startup, "start"), (app.state.on_shutdown, "aclose")):
-        hooks[:] = [
-            getattr(authenticator, name) if h == getattr(replaced, name) else h for h in hooks
-        ]
-    return app
+    services = build_services(
+        config,
+        knowledge=knowledge,
+        clock=lambda: today,
+        fetcher_factory=fetcher_factory,
+        authenticator=Authenticator(config, keys=keys, replay=replay),
+    )
+    return application(services)
 
 
 def client_for(app: FastAPI) -> httpx.AsyncClient:

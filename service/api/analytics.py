@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from cds_hooks.errors import bad_request
+from service.api.dependencies import StoreDep
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
 from service.api.store_errors import store_unavailable
@@ -24,7 +25,7 @@ router = APIRouter()
 
 
 @router.get("/analytics/rules", summary="Cards issued, accepted and overridden per rule code")
-async def rules(request: Request) -> Response:
+async def rules(request: Request, store: StoreDep) -> Response:
     caller = await authenticate(request)
     # A trusted EHR reads its own cards; without authentication (local use), every card.
     scope = ClientScope(caller.issuer, caller.tenant) if caller.issuer is not None else None
@@ -38,7 +39,7 @@ async def rules(request: Request) -> Response:
         # The usual cause: an offset's "+" sent unencoded arrives as a space.
         raise bad_request(f"{error} (in a URL, write + as %2B)", error.parameter) from None
     try:
-        rows = await request.app.state.store.rule_stats(window, scope)
+        rows = await store.rule_stats(window, scope)
     except StoreUnavailable:
         raise store_unavailable("the analytics store is unavailable; try again later") from None
     if output == "csv":

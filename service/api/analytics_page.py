@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from cds_hooks.errors import bad_request, not_found
+from service.api.dependencies import DemoDep, KnowledgeDep, SettingsDep, StoreDep
 from service.api.store_errors import store_unavailable
 from service.api.web.templates import page
 from service.api.web.trend import (
@@ -29,7 +30,7 @@ from service.api.web.trend import (
     buckets,
     trend_chart,
 )
-from service.store import StoreUnavailable
+from service.store import Store, StoreUnavailable
 from service.store.analytics import ReasonCount, RuleStats, Window
 
 router = APIRouter()
@@ -56,10 +57,10 @@ def _utc_today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-async def _rule_stats(request: Request, window: Window) -> list[RuleStats]:
+async def _rule_stats(store: Store, window: Window) -> list[RuleStats]:
     """The one read of the page: the query behind ``GET /analytics/rules``."""
     try:
-        rows: list[RuleStats] = await request.app.state.store.rule_stats(window)
+        rows: list[RuleStats] = await store.rule_stats(window)
     except StoreUnavailable:
         raise store_unavailable("the analytics store is unavailable; try again later") from None
     return rows
@@ -109,8 +110,14 @@ def _rows(
     response_class=HTMLResponse,
     summary="Override analytics as a page (HTML): rates, trends and reasons per rule",
 )
-async def analytics_page(request: Request) -> Response:
-    if not request.app.state.settings.analytics_page_enabled:
+async def analytics_page(
+    request: Request,
+    settings: SettingsDep,
+    knowledge: KnowledgeDep,
+    store: StoreDep,
+    demo: DemoDep,
+) -> Response:
+    if not settings.analytics_page_enabled:
         # Every client's aggregates, read without a token: not where EHRs call the service.
         raise not_found("no such page here: set BACLOFEN_CDS_ANALYTICS_PAGE=true to serve it")
     key = request.query_params.get("period") or DEFAULT_PERIOD
@@ -120,16 +127,16 @@ async def analytics_page(request: Request) -> Response:
         raise bad_request(f"period must be one of {choices}", "period")
     spans = buckets(period, _utc_today())
     window = Window(_midnight(spans[0].start), _midnight(spans[-1].end))
-    totals = await _rule_stats(request, window)
+    totals = await _rule_stats(store, window)
     per_bucket = (
         [
-            await _rule_stats(request, Window(_midnight(span.start), _midnight(span.end)))
+            await _rule_stats(store, Window(_midnight(span.start), _midnight(span.end)))
             for span in spans
         ]
         if totals
         else [[] for _ in spans]
     )
-    rules = request.app.state.knowledge.rules_file.rules
+    rules = knowledge.rules_file.rules
     titles = {code: rule.title for code, rule in rules.items()}
     rows = _rows(period, spans, totals, per_bucket, titles)
     since, until = spans[0].start.isoformat(), spans[-1].end.isoformat()
@@ -144,5 +151,5 @@ async def analytics_page(request: Request) -> Response:
         issued=sum(r.issued for r in rows),
         accepted=sum(r.accepted for r in rows),
         overridden=sum(r.overridden for r in rows),
-        demo=request.app.state.demo,
+        demo=demo,
     )

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from cds_hooks.errors import CdsHooksError, bad_request, validation_issues
 from cds_hooks.feedback import FeedbackItem, FeedbackRequest
 from service.api.body import read_json
+from service.api.dependencies import AdviceRecorderDep, EvaluatorDep, SettingsDep, StoreDep
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
 from service.api.store_errors import store_unavailable
@@ -48,11 +49,16 @@ def parse_feedback(body: Any) -> list[FeedbackItem]:
 
 
 @router.post("/cds-services/{service_id}/feedback", summary="Report what became of cards")
-async def receive_feedback(service_id: str, request: Request) -> Response:
-    state = request.app.state
+async def receive_feedback(
+    service_id: str,
+    request: Request,
+    settings: SettingsDep,
+    evaluator: EvaluatorDep,
+    store: StoreDep,
+    advice_recorder: AdviceRecorderDep,
+) -> Response:
     caller = await authenticate(request)
-    state.evaluator.service(service_id)  # 404 for an unknown service
-    settings = state.settings
+    evaluator.service(service_id)  # 404 for an unknown service
     items = parse_feedback(
         await read_json(request, settings.max_body_bytes, settings.body_timeout_s)
     )
@@ -68,9 +74,9 @@ async def receive_feedback(service_id: str, request: Request) -> Response:
     # Taken before the store is read: the recorder forgets a card only after its row is
     # committed, so a card it has forgotten by then is visible to the read. The other order
     # would call a card unknown when its row commits during the read.
-    pending = state.advice_recorder.pending(cards, scope)
+    pending = advice_recorder.pending(cards, scope)
     try:
-        result = await state.store.record_feedback(records, scope, pending)
+        result = await store.record_feedback(records, scope, pending)
     except StoreUnavailable as error:
         log.error("feedback refused: store unavailable", extra={"error": str(error)})
         # "Send it again" is always safe: a repeated item is stored once.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
+from service.api.dependencies import KnowledgeDep, ShutdownDep, StoreDep
 from service.api.responses import JsonResponse
 
 router = APIRouter()
@@ -16,17 +17,18 @@ async def healthz() -> Response:
 
 
 @router.get("/readyz", summary="Readiness: knowledge loaded, store reachable")
-async def readyz(request: Request) -> Response:
-    knowledge = getattr(request.app.state, "knowledge", None)
-    checks = {"knowledge": "ok" if knowledge is not None else "not loaded"}
-    if getattr(request.app.state, "shutting_down", False):
+async def readyz(knowledge: KnowledgeDep, store: StoreDep, shutdown: ShutdownDep) -> Response:
+    # The knowledge base is loaded (and checked) before the application exists.
+    checks = {"knowledge": "ok"}
+    if shutdown.begun:
         # New work belongs on another replica; the store may be closing: not asked.
         checks["process"] = "shutting down"
     else:
-        store = getattr(request.app.state, "store", None)
-        checks["store"] = await store.readiness() if store is not None else "not configured"
+        checks["store"] = await store.readiness()
     ready = all(value == "ok" for value in checks.values())
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
-    if knowledge is not None:
-        body["knowledgeVersion"] = knowledge.version
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": checks,
+        "knowledgeVersion": knowledge.version,
+    }
     return JsonResponse(body, status_code=200 if ready else 503)

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from service.api.access import annotate
 from service.api.body import read_json
+from service.api.dependencies import AdviceRecorderDep, EvaluatorDep, SettingsDep
 from service.api.responses import JsonResponse
 from service.api.security import authenticate
 from service.observability.metrics import count_evaluation
@@ -17,12 +18,16 @@ router = APIRouter()
 
 
 @router.post("/cds-services/{service_id}", summary="Invoke a CDS service")
-async def invoke(service_id: str, request: Request) -> Response:
-    state = request.app.state
-    evaluator = state.evaluator
+async def invoke(
+    service_id: str,
+    request: Request,
+    settings: SettingsDep,
+    evaluator: EvaluatorDep,
+    advice_recorder: AdviceRecorderDep,
+) -> Response:
     evaluator.service(service_id)  # 404 before reading a body we would not use
     caller = await authenticate(request)  # nor a body from a caller we do not trust
-    body = await read_json(request, state.settings.max_body_bytes, state.settings.body_timeout_s)
+    body = await read_json(request, settings.max_body_bytes, settings.body_timeout_s)
     try:
         result = await evaluator.evaluate(service_id, body, caller)
     except PatientUnobtainable as refusal:
@@ -35,7 +40,7 @@ async def invoke(service_id: str, request: Request) -> Response:
         )
         raise
     # Queued for the store, never awaited: a slow or absent database cannot delay the answer.
-    state.advice_recorder.record(
+    advice_recorder.record(
         service_id,
         result.service.hook,
         result.hook_instance,

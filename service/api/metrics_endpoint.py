@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter
 from prometheus_client import (
@@ -90,9 +90,12 @@ async def _mark_process_dead() -> None:
     multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
-def install(state: Any) -> None:
-    """The metrics' part of an application (``app.state``): the build information, and in
-    multiprocess mode the retirement of this worker's live gauges at shutdown."""
-    set_build_info(__version__, state.knowledge.version)
+def announce_build(knowledge_version: str) -> None:
+    """The build information: this package's version and its knowledge base's."""
+    set_build_info(__version__, knowledge_version)
+
+
+def retire_at_shutdown(stack: AsyncExitStack) -> None:
+    """In multiprocess mode, this worker's live gauges are retired when ``stack`` closes."""
     if multiprocess_mode():
-        state.on_shutdown.append(_mark_process_dead)
+        stack.push_async_callback(_mark_process_dead)

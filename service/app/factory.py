@@ -6,8 +6,8 @@ import gc
 import logging
 import traceback
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import date
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from cds_hooks.errors import CdsHooksError, Issue
-from service import __version__, store
+from service import __version__
 from service.api import (
     analytics,
     analytics_page,
@@ -33,14 +33,13 @@ from service.api import (
 )
 from service.api import openapi as openapi_document
 from service.api.access import AccessMiddleware
+from service.api.dependencies import attach_services
 from service.api.middleware import SecurityHeadersMiddleware, TrailingSlashMiddleware
 from service.api.responses import error_response, internal_error_response
-from service.auth import install_authentication
-from service.clinical.knowledge import Knowledge, load_knowledge
-from service.clinical.rules import check_catalogue
-from service.fhir.fetchers import PrefetchClient, fetcher_factory_for
-from service.pipeline.evaluator import Evaluator, FetcherFactory
-from service.present.links import link_signer_for
+from service.api.services import Services
+from service.app.services import build_services, start_services
+from service.clinical.knowledge import Knowledge
+from service.pipeline.evaluator import FetcherFactory
 from service.settings import Settings
 
 NO_FASTAPI_TELEMETRY: TelemetryConfig = {
@@ -54,10 +53,6 @@ NO_FASTAPI_TELEMETRY: TelemetryConfig = {
 log = logging.getLogger("baclofen_cds")
 
 
-def utc_today() -> date:
-    return datetime.now(UTC).date()
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -68,33 +63,37 @@ def create_app(
 ) -> FastAPI:
     """The application. ``demo`` mounts the demo EHR page (``/demo``): only the ``demo``
     command sets it, never the environment, so no deployment can switch it on by mistake."""
-    settings = settings or Settings()
-    if knowledge is None:
-        knowledge = load_knowledge()
-    check_catalogue(knowledge)
-    if clock is None:
-        pinned = settings.today
-        clock = (lambda: pinned) if pinned is not None else utc_today
-        if pinned is not None:
-            log.warning("clinical clock pinned to %s by BACLOFEN_CDS_TODAY", pinned.isoformat())
+    services = build_services(
+        settings or Settings(),
+        knowledge=knowledge,
+        clock=clock,
+        fetcher_factory=fetcher_factory,
+        demo=demo,
+    )
+    return application(services)
+
+
+def application(services: Services) -> FastAPI:
+    """The application over parts already built (``build_services``)."""
+    settings = services.settings
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Features register their start-up and shutdown work on app.state (see below), so
-        # this function never needs to know about databases or HTTP clients.
-        for start in app.state.on_startup:
-            await start()
-        # Everything loaded so far (knowledge, FHIR models, routes) lives as long as the
-        # process: moved out of the collector's reach, a full collection takes microseconds
-        # instead of about 80 ms, which otherwise stalled one request in twenty.
-        gc.collect()
-        gc.freeze()
-        try:
-            yield
-        finally:
-            app.state.shutting_down = True  # /readyz answers 503 from here on
-            for stop in reversed(app.state.on_shutdown):
-                await stop()
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # One stack owns every part's lifetime: each is stopped, in the reverse order of its
+        # start, however far the start-up got.
+        async with AsyncExitStack() as stack:
+            await start_services(services, stack)
+            metrics_endpoint.retire_at_shutdown(stack)
+            # Everything loaded so far (knowledge, FHIR models, routes) lives as long as the
+            # process: moved out of the collector's reach, a full collection takes
+            # microseconds instead of about 80 ms, which otherwise stalled one request in
+            # twenty.
+            gc.collect()
+            gc.freeze()
+            try:
+                yield
+            finally:
+                services.shutdown.begin()  # /readyz answers 503 from here on
 
     app = FastAPI(
         lifespan=lifespan,
@@ -112,42 +111,20 @@ def create_app(
         # on every request.
         telemetry=NO_FASTAPI_TELEMETRY,
     )
-    app.state.on_startup = []  # async callables run in order at start-up
-    app.state.on_shutdown = []  # async callables run in reverse order at shutdown
-    app.state.shutting_down = False
-    # Missing prefetch is fetched from the caller's FHIR server with one pooled client.
-    if fetcher_factory is None:
-        fetcher_factory = fetcher_factory_for(settings)
-    if isinstance(fetcher_factory, PrefetchClient):
-        app.state.on_startup.append(fetcher_factory.start)
-        app.state.on_shutdown.append(fetcher_factory.aclose)
+    attach_services(app, services)
+    # Only knowledge_pages and schedule_page still read these (until they take KnowledgeDep,
+    # SettingsDep and LinkSignerDep): every other route asks service.api.dependencies.
     app.state.settings = settings
-    app.state.knowledge = knowledge
-    # One signer for the links cards carry and the page that opens them (service.present.links).
-    app.state.link_signer = link_signer = link_signer_for(settings)
-    app.state.clock = clock  # the clinical clock: today's date for ages, lab recency, examples
-    app.state.demo = demo
-    app.state.evaluator = Evaluator(
-        knowledge,
-        base_url=settings.public_base_url,
-        clock=clock,
-        fetcher_factory=fetcher_factory,
-        max_pages=settings.fhir_max_pages,
-        time_budget_s=settings.evaluation_timeout_s,
-        link_signer=link_signer,
-    )
-    app.state.on_shutdown.append(app.state.evaluator.aclose)
-    store.install(app.state)  # app.state.store, app.state.advice_recorder
-
-    install_authentication(app, settings)
-    metrics_endpoint.install(app.state)
+    app.state.knowledge = services.knowledge
+    app.state.link_signer = services.link_signer
+    metrics_endpoint.announce_build(services.knowledge.version)
 
     for module in (discovery, hooks, health, knowledge_pages, schedule_page, feedback, analytics):
         app.include_router(module.router)
     app.include_router(analytics_page.router)
     app.include_router(assets.router)
     app.include_router(metrics_endpoint.router)
-    if demo:
+    if services.demo:
         from service.api.demo import routes as demo_routes
         from service.api.demo.hosts import LoopbackHostMiddleware
 

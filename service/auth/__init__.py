@@ -5,6 +5,6 @@
 ``cds_hooks.jwt``.
 """
 
-from service.auth.authenticator import Authenticator, audience_of, install_authentication
+from service.auth.authenticator import Authenticator, audience_of
 
-__all__ = ["Authenticator", "audience_of", "install_authentication"]
+__all__ = ["Authenticator", "audience_of"]

@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Callable
 
-from fastapi import FastAPI
 from starlette.requests import Request
 
 from cds_hooks.errors import unauthorized
@@ -138,14 +137,3 @@ class Authenticator:
             close = getattr(resource, "aclose", None)
             if close is not None:
                 await close()
-
-
-def install_authentication(app: FastAPI, settings: Settings) -> None:
-    """Puts the authenticator on ``app.state`` (None with authentication off)."""
-    if not settings.auth_required:
-        app.state.authenticator = None  # service/cli.py warns when serving like this
-        return
-    authenticator = Authenticator(settings)
-    app.state.authenticator = authenticator
-    app.state.on_startup.append(authenticator.start)
-    app.state.on_shutdown.append(authenticator.aclose)

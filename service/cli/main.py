@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -143,13 +144,35 @@ def _read_input(source: str) -> Any:
         raise CliError(f"the input is not valid JSON: {error}") from None
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    from service.app.factory import create_app
+@dataclass(frozen=True)
+class _Evaluation:
+    """What ``evaluate`` was asked: a request for a service, as of a day (None: today)."""
+
+    service_id: str
+    request: Any
+    today: dt.date | None
+
+
+def _scenario_date(document: dict[str, Any]) -> dt.date | None:
+    if "evaluationDate" not in document:
+        return None
+    try:
+        return dt.date.fromisoformat(str(document["evaluationDate"]))
+    except ValueError:
+        raise CliError("the scenario's evaluationDate is not a date (YYYY-MM-DD)") from None
+
+
+def _service_of(request: Any) -> str | None:
+    hook = request.get("hook") if isinstance(request, dict) else None
+    return HOOK_TO_SERVICE.get(hook) if isinstance(hook, str) else None
+
+
+def _evaluation(document: Any, args: argparse.Namespace, pinned: dt.date | None) -> _Evaluation:
+    """The request in ``document`` (a request, or a scenario file wrapping one), its service
+    and its day: ``--today``, else ``BACLOFEN_CDS_TODAY`` (``pinned``), else the scenario's."""
     from service.pipeline.examples import shift_dates
 
-    document = _read_input(args.file)
-    settings = load_settings()
-    today = args.today or settings.today
+    today = args.today or pinned
     request = document
     service_id = args.service
     scenario_date: dt.date | None = None
@@ -157,41 +180,41 @@ def _evaluate(args: argparse.Namespace) -> int:
     if isinstance(document, dict) and "request" in document and "hook" not in document:
         request = document["request"]
         service_id = service_id or document.get("service")
-        if "evaluationDate" in document:
-            try:
-                scenario_date = dt.date.fromisoformat(str(document["evaluationDate"]))
-            except ValueError:
-                raise CliError("the scenario's evaluationDate is not a date (YYYY-MM-DD)") from None
+        scenario_date = _scenario_date(document)
         if today is None and scenario_date is not None and not args.shift_to_today:
             today = scenario_date
-    if service_id is None:
-        hook = request.get("hook") if isinstance(request, dict) else None
-        service_id = HOOK_TO_SERVICE.get(hook) if isinstance(hook, str) else None
+    service_id = service_id or _service_of(request)
     if service_id is None:
         raise CliError("cannot tell which service to call: give --service")
     if args.shift_to_today and scenario_date is not None:
         request = shift_dates(request, (dt.date.today() - scenario_date).days)
         today = dt.date.today()
+    return _Evaluation(service_id, request, today)
 
+
+def _evaluate(args: argparse.Namespace) -> int:
+    """The pipeline alone, as the service runs it: no application, store or authenticator."""
+    from service.app.services import build_evaluator, checked_knowledge, clinical_clock
     from service.fhir.fetchers import fetcher_factory_for
-    from service.pipeline.evaluator import EvaluationResult, Evaluator
+    from service.pipeline.evaluator import EvaluationResult
 
+    document = _read_input(args.file)
+    settings = load_settings()
+    asked = _evaluation(document, args, settings.today)
     fetching = fetcher_factory_for(settings)
-    app = create_app(
-        settings,
-        clock=(lambda: today) if today else None,
-        fetcher_factory=fetching,
-    )
+    knowledge = checked_knowledge()
+    today = asked.today
+    clock = (lambda: today) if today is not None else clinical_clock(settings)
+    evaluator = build_evaluator(settings, knowledge, clock=clock, fetcher_factory=fetching)
     caller = Caller.unauthenticated(settings.fhir_allowed_bases)
 
     async def evaluate() -> EvaluationResult:
         try:
-            evaluator: Evaluator = app.state.evaluator
-            return await evaluator.evaluate(service_id, request, caller)
+            return await evaluator.evaluate(asked.service_id, asked.request, caller)
         finally:
-            # No lifespan here: close the pooled FHIR client and the evaluation threads.
+            # Not served: close the pooled FHIR client and the evaluation threads here.
             await fetching.aclose()
-            await app.state.evaluator.aclose()
+            await evaluator.aclose()
 
     try:
         result = asyncio.run(evaluate())
@@ -201,7 +224,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.explain:
         from service.pipeline.explain import explain
 
-        print(explain(result, app.state.knowledge), file=sys.stderr)
+        print(explain(result, knowledge), file=sys.stderr)
     print(json.dumps(result.response.to_json_dict(), indent=2, ensure_ascii=False))
     return 0
 

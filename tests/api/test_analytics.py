@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.api.dependencies import services_of_app
 from tests.api.store_client import FEEDBACK, issue_cards, item
 from tests.api.test_errors import assert_outcome
 
@@ -22,7 +23,7 @@ async def _issue_and_override(
     app: FastAPI, client: httpx.AsyncClient, scenario: Scenario
 ) -> list[dict[str, Any]]:
     cards = await issue_cards(client, scenario("03"))
-    await app.state.advice_recorder.flush()
+    await services_of_app(app).advice_recorder.flush()
     await client.post(FEEDBACK, json={"feedback": [item(cards[0]["uuid"])]})
     return cards
 

@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.api import analytics_page
+from service.api.dependencies import services_of_app
 from service.api.web.trend import PERIODS
 from service.store.advice import IssuedAdvice
 from tests.api.store_client import FEEDBACK, issue_cards, item
@@ -66,7 +67,7 @@ def at(day: date, hour: int = 12) -> datetime:
 
 async def issued(app: FastAPI, *cards: tuple[str, str, datetime]) -> None:
     """Cards as the advice recorder stores them, at chosen times: (uuid, rule, issued at)."""
-    await app.state.store.write_advice(
+    await services_of_app(app).store.write_advice(
         [
             IssuedAdvice(uuid, SERVICE, "order-sign", f"hi-{uuid}", rule, "warning", "1.0.0", when)
             for uuid, rule, when in cards
@@ -79,7 +80,7 @@ async def test_the_page_shows_the_rows_of_the_json_for_its_window(
 ) -> None:
     cards = await issue_cards(client, scenario("03"))
     cards += await issue_cards(client, scenario("03"))
-    await app.state.advice_recorder.flush()
+    await services_of_app(app).advice_recorder.flush()
     by_rule = {c["source"]["topic"]["code"]: c for c in cards[:3]}
     await client.post(
         FEEDBACK,

@@ -12,7 +12,9 @@ import pytest
 
 from cds_hooks.request import HookRequest
 from cds_hooks.resolution import Fetcher
+from service.api.dependencies import services_of_app
 from service.auth.caller import Caller
+from service.auth.keys import IssuerKeys
 from service.clinical.knowledge import Knowledge
 from tests.auth_support import (
     SANDBOX_FHIR,
@@ -242,7 +244,10 @@ async def test_rotated_key_is_fetched_on_an_unknown_kid(
         ).status_code == 401
         assert jwks.requests == [SANDBOX_JKU]
         # ...after it, the unknown kid makes the service look again.
-        keys = app.state.authenticator.keys
+        authenticator = services_of_app(app).authenticator
+        assert authenticator is not None
+        keys = authenticator.keys
+        assert isinstance(keys, IssuerKeys)
         keys.clock = lambda: time.monotonic() + keys.min_refresh_interval_s + 1
         token = sign(sandbox_claims(AUD), new, jku=SANDBOX_JKU)
         assert (
@@ -307,7 +312,7 @@ async def test_without_authentication_the_caller_is_the_local_one(
 ) -> None:
     app = make_app(fhir_allowed_bases="https://fhir.local.test/r4")
     factory = RecordingFetcherFactory()
-    app.state.evaluator.fetcher_factory = factory
+    services_of_app(app).evaluator.fetcher_factory = factory
     async with client_for(app) as client:
         assert (await client.post(SIGN, json=scenario("03"))).status_code == 200
     assert factory.callers == [Caller(issuer=None, fhir_servers=("https://fhir.local.test/r4",))]

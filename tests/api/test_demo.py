@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.api.demo.examples import Example, example_state, examples
+from service.api.dependencies import services_of_app
 from service.api.web.templates import render
 from service.app.demo_server import demo_settings, no_fetching
 from service.app.factory import create_app
@@ -72,7 +73,7 @@ def test_no_setting_switches_the_demo_on(monkeypatch: pytest.MonkeyPatch) -> Non
     for name in ("BACLOFEN_CDS_DEMO", "BACLOFEN_CDS_DEMO_ENABLED", "BACLOFEN_CDS_ENABLE_DEMO"):
         monkeypatch.setenv(name, "true")
     app = create_app(make_settings())
-    assert app.state.demo is False
+    assert services_of_app(app).demo is False
     assert not [route for route in app.routes if getattr(route, "path", "").startswith("/demo")]
 
 

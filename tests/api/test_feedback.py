@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.api.dependencies import services_of_app
 from tests.api.store_client import FEEDBACK, issue_cards, item
 from tests.api.test_errors import assert_outcome
 from tests.conftest import running
@@ -23,7 +24,7 @@ async def test_feedback_is_stored_and_counted_for_its_rule(
     app: FastAPI, client: httpx.AsyncClient, scenario: Scenario
 ) -> None:
     first, second, *_ = await issue_cards(client, scenario("03"))
-    await app.state.advice_recorder.flush()
+    await services_of_app(app).advice_recorder.flush()
     response = await client.post(
         FEEDBACK,
         json={"feedback": [item(first["uuid"]), item(second["uuid"], "accepted")]},
@@ -52,7 +53,7 @@ async def test_a_redelivered_item_is_a_duplicate_and_stored_once(
     again = await client.post(FEEDBACK, json=body)
     assert again.status_code == 200
     assert again.json()["feedback"][0]["status"] == "duplicate"
-    assert len(await rows(app.state.store.database, "feedback")) == 1
+    assert len(await rows(services_of_app(app).store.database, "feedback")) == 1
 
 
 async def test_feedback_on_an_unknown_card_is_stored_and_flagged(
@@ -66,9 +67,9 @@ async def test_feedback_on_an_unknown_card_is_stored_and_flagged(
         "status": "stored",
         "cardKnown": False,
     }
-    assert [row["card_uuid"] for row in await rows(app.state.store.database, "feedback")] == [
-        "never-issued"
-    ]
+    assert [
+        row["card_uuid"] for row in await rows(services_of_app(app).store.database, "feedback")
+    ] == ["never-issued"]
 
 
 async def test_feedback_that_arrives_before_its_card_is_written_still_links(
@@ -77,7 +78,7 @@ async def test_feedback_that_arrives_before_its_card_is_written_still_links(
     # The recorder writes off the request path, so feedback can win the race. The link is
     # made when the data is read, so the order of the writes does not matter.
     await client.post(FEEDBACK, json={"feedback": [item("late-card")]})
-    await app.state.store.write_advice([issued("late-card", "dose-above-max")])
+    await services_of_app(app).store.write_advice([issued("late-card", "dose-above-max")])
     (row,) = (await client.get("/analytics/rules")).json()["rules"]
     assert (row["rule"], row["issued"], row["overridden"]) == ("dose-above-max", 1, 1)
 
@@ -133,7 +134,7 @@ async def test_an_invalid_item_refuses_the_call_naming_it_and_stores_nothing(
 ) -> None:
     response = await client.post(FEEDBACK, json={"feedback": [VALID, second]})
     assert_outcome(response, 400, mention)
-    assert await rows(app.state.store.database, "feedback") == []
+    assert await rows(services_of_app(app).store.database, "feedback") == []
 
 
 @pytest.mark.parametrize(
@@ -150,7 +151,7 @@ async def test_malformed_bodies_are_400(
     app: FastAPI, client: httpx.AsyncClient, body: Any, mention: str
 ) -> None:
     assert_outcome(await client.post(FEEDBACK, json=body), 400, mention)
-    assert await rows(app.state.store.database, "feedback") == []
+    assert await rows(services_of_app(app).store.database, "feedback") == []
 
 
 async def test_a_body_that_is_not_json_is_400(client: httpx.AsyncClient) -> None:

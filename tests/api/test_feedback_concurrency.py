@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from service.api.dependencies import services_of_app
 from tests.api.store_client import FEEDBACK, issue_cards, item
 from tests.conftest import running
 from tests.store.helpers import counted, rows
@@ -93,7 +94,7 @@ async def test_500_concurrent_posts_store_each_item_exactly_once(
         assert feedback_counter("true") - stored_before == len(items)
         assert feedback_counter("false") - duplicates_before == delivered - len(items)
 
-        table = await rows(app.state.store.database, "feedback")
+        table = await rows(services_of_app(app).store.database, "feedback")
         assert len(table) == len(items)
         assert len({(r["card_uuid"], r["outcome"], str(r["outcome_at"])) for r in table}) == len(
             items
@@ -103,7 +104,7 @@ async def test_500_concurrent_posts_store_each_item_exactly_once(
         }
 
         # Analytics count each issued card once per outcome, whatever the deliveries.
-        await app.state.advice_recorder.flush()
+        await services_of_app(app).advice_recorder.flush()
         stats = (await http.get("/analytics/rules")).json()["rules"]
         per_rule = Counter(issued.values())
         assert {r["rule"]: (r["issued"], r["accepted"], r["overridden"]) for r in stats} == {

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.api.dependencies import services_of_app
 from service.clinical.knowledge import Knowledge
 from service.store.analytics import ReasonCount, RuleStats
 from service.store.reporting import as_csv
@@ -49,7 +50,7 @@ def epic(path: str) -> dict[str, str]:  # EHR "B"
 async def issue(http: httpx.AsyncClient, request: dict[str, Any], headers: dict[str, str]) -> str:
     response = await http.post(SIGN, json=request, headers=headers)
     assert response.status_code == 200, response.text
-    await http.app.state.advice_recorder.flush()  # type: ignore[attr-defined]
+    await services_of_app(http.app).advice_recorder.flush()  # type: ignore[attr-defined]
     return str(response.json()["cards"][0]["uuid"])
 
 

@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from service import __version__
+from service.api.dependencies import services_of_app
 from service.app.factory import create_app
 from service.clinical.knowledge import Knowledge
 from service.fhir.fetchers import fetcher_factory_for
@@ -80,7 +81,7 @@ async def test_every_family_counts_a_scenario(
         cards = answer.json()["cards"]
         feedback = await http.post(FEEDBACK, json={"feedback": [item(cards[0]["uuid"])]})
         assert feedback.status_code == 200
-        await app.state.advice_recorder.flush()
+        await services_of_app(app).advice_recorder.flush()
         assert (await http.post("/cds-services/no-such-service", json={})).status_code == 404
 
         async with client_for(make_auth_app(knowledge, JwksServer())) as refusing:

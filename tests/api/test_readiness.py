@@ -6,20 +6,27 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
+import pytest
 from fastapi import FastAPI
+
+from service.api.dependencies import services_of_app
 
 
 async def test_readiness_fails_from_the_start_of_shutdown(
-    make_app: Callable[..., FastAPI],
+    make_app: Callable[..., FastAPI], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app()
     stopping, release = asyncio.Event(), asyncio.Event()
 
-    async def last_shutdown_step() -> None:  # runs last: shutdown steps run in reverse
+    evaluator = services_of_app(app).evaluator
+    close_evaluator = evaluator.aclose
+
+    async def slow_close() -> None:  # among the last steps: parts stop in reverse order
         stopping.set()
         await release.wait()
+        await close_evaluator()
 
-    app.state.on_shutdown.insert(0, last_shutdown_step)
+    monkeypatch.setattr(evaluator, "aclose", slow_close)
     lifespan = app.router.lifespan_context(app)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.api.dependencies import services_of_app
 from service.clinical.dosing.products import Form, Product
 from service.clinical.knowledge import Knowledge
 from service.clinical.schedules import Schedule, ScheduleKind, Step
@@ -149,7 +150,9 @@ async def test_a_signed_schedule_beyond_the_maxima_is_400(app: FastAPI) -> None:
     schedule = Schedule(
         ScheduleKind.TAPER, "mg", (Step((1000,), 14),), Product(Form.TABLET, "", strength_mg=10)
     )
-    query = encode(PrintableSchedule(schedule, dt.date(2026, 11, 23)), app.state.link_signer)
+    query = encode(
+        PrintableSchedule(schedule, dt.date(2026, 11, 23)), services_of_app(app).link_signer
+    )
     async with running(app) as client:
         response = await client.get(f"/schedules/view?{query}")
     assert response.status_code == 400
@@ -165,7 +168,9 @@ async def test_intrathecal_reduction_page_carries_its_warning(
     )
     printable = PrintableSchedule(schedule, dt.date(2026, 11, 23), left_daily=800)
     async with running(app) as client:
-        response = await client.get(f"/schedules/view?{encode(printable, app.state.link_signer)}")
+        response = await client.get(
+            f"/schedules/view?{encode(printable, services_of_app(app).link_signer)}"
+        )
     assert response.status_code == 200
     page = response.text
     warning = knowledge.counselling.withdrawal_warning.intrathecal

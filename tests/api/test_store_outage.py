@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.api.dependencies import services_of_app
 from tests.api.store_client import FEEDBACK, SIGN, item
 from tests.api.test_errors import assert_outcome
 from tests.conftest import running
@@ -22,7 +23,7 @@ Scenario = Callable[[str], dict[str, Any]]
 
 def fast_retries(app: FastAPI) -> FastAPI:
     # The production back-off (seconds) would only make the test slow.
-    app.state.advice_recorder.retry_delays_s = (0.01,)
+    services_of_app(app).advice_recorder.retry_delays_s = (0.01,)
     return app
 
 
@@ -36,7 +37,7 @@ async def assert_store_down(app: FastAPI, http: httpx.AsyncClient, request: dict
     hook = await http.post(SIGN, json=request)
     assert hook.status_code == 200, hook.text
     cards = len(hook.json()["cards"])
-    await app.state.advice_recorder.flush()
+    await services_of_app(app).advice_recorder.flush()
     assert advice_count("failed") - failed == cards
 
     ready = await http.get("/readyz")
@@ -71,7 +72,7 @@ async def test_postgresql_going_away_and_coming_back(
     async with running(app) as http:
         written = advice_count("written")
         assert (await http.post(SIGN, json=scenario("03"))).status_code == 200
-        await app.state.advice_recorder.flush()
+        await services_of_app(app).advice_recorder.flush()
         assert advice_count("written") - written == 3
 
         await blockable_postgres.take_down()

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
 
+from service.api.dependencies import services_of_app
 from service.auth import Authenticator, audience_of
 from service.auth.replay import MemoryReplayCache, RedisReplayCache
 from tests.auth_support import TENANT_ISS, trusted_issuers
@@ -55,15 +56,28 @@ async def test_replay_cache_follows_the_redis_setting() -> None:
 
 
 def test_authentication_off_installs_nothing(make_app: Callable[..., FastAPI]) -> None:
-    assert make_app().state.authenticator is None
+    assert services_of_app(make_app()).authenticator is None
 
 
-def test_authentication_on_registers_start_and_stop(make_app: Callable[..., FastAPI]) -> None:
+async def test_authentication_on_starts_and_stops_with_the_app(
+    make_app: Callable[..., FastAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(auth_required=True, trusted_issuers=trusted_issuers())
-    authenticator = app.state.authenticator
+    authenticator = services_of_app(app).authenticator
     assert isinstance(authenticator, Authenticator)
-    assert authenticator.start in app.state.on_startup
-    assert authenticator.aclose in app.state.on_shutdown
+    calls: list[str] = []
+
+    async def start() -> None:
+        calls.append("start")
+
+    async def aclose() -> None:
+        calls.append("aclose")
+
+    monkeypatch.setattr(authenticator, "start", start)
+    monkeypatch.setattr(authenticator, "aclose", aclose)
+    async with app.router.lifespan_context(app):
+        assert calls == ["start"]
+    assert calls == ["start", "aclose"]
 
 
 @pytest.mark.parametrize(
@@ -91,8 +105,6 @@ async def test_start_up_says_what_is_checked_and_warns_of_risky_setups(
 ) -> None:
     app = make_app(auth_required=True, **settings)
     with caplog.at_level(logging.INFO, logger="baclofen_cds.auth"):
-        for start in app.state.on_startup:
-            await start()
+        async with app.router.lifespan_context(app):
+            pass
     assert any(r.levelno == level and says in r.getMessage() for r in caplog.records)
-    for stop in app.state.on_shutdown:
-        await stop()

@@ -7,9 +7,11 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
+from service.app import factory, services
 from service.cli.main import main
 from tests.conftest import FIXTURES, codes
 
@@ -28,6 +30,23 @@ def test_evaluate_a_scenario_file(capsys: pytest.CaptureFixture[str]) -> None:
         "titration-too-fast": "warning",
         "tablet-strength": "info",
     }
+
+
+def test_evaluate_builds_the_pipeline_alone(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_: object, **__: object) -> NoReturn:
+        raise AssertionError("evaluate built more than its evaluator")
+
+    for module, name in (
+        (factory, "create_app"),
+        (factory, "application"),
+        (services, "build_services"),
+    ):
+        monkeypatch.setattr(module, name, refuse)
+    code, out, _ = run(capsys, "evaluate", str(FIXTURES / "03-increase-60-120-mg-day.json"))
+    assert code == 0
+    assert "dose-above-max" in codes(json.loads(out))
 
 
 def test_evaluate_a_bare_request_from_stdin(

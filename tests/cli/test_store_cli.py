@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from service.api.dependencies import services_of_app
 from service.cli.main import main
 from service.store.migrate import head_revision
 from tests.api.store_client import FEEDBACK, issue_cards, item
@@ -52,7 +53,7 @@ def test_report_prints_the_rows_of_the_api(
         async with running(app) as http:
             cards = await issue_cards(http, scenario("03"))
             await http.post(FEEDBACK, json={"feedback": [item(cards[0]["uuid"])]})
-            await app.state.advice_recorder.flush()
+            await services_of_app(app).advice_recorder.flush()
             as_json = (await http.get("/analytics/rules")).json()
             as_csv = (await http.get("/analytics/rules?format=csv")).text
         return as_json, as_csv
