@@ -4,10 +4,11 @@ external resources."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import HTMLResponse, Response
 
 from cds_hooks.errors import not_found
+from service.api.dependencies import KnowledgeDep, SettingsDep
 from service.api.responses import JsonResponse
 from service.api.web import templates
 
@@ -15,8 +16,7 @@ router = APIRouter()
 
 
 @router.get("/knowledge/rules", summary="The rule catalogue (JSON)")
-async def rules(request: Request) -> Response:
-    knowledge = request.app.state.knowledge
+async def rules(knowledge: KnowledgeDep) -> Response:
     return JsonResponse(
         {
             "version": knowledge.version,
@@ -35,8 +35,7 @@ async def rules(request: Request) -> Response:
 
 
 @router.get("/knowledge/rules/{code}", summary="One rule, for clinicians (HTML)")
-async def rule_page(code: str, request: Request) -> Response:
-    knowledge = request.app.state.knowledge
+async def rule_page(code: str, knowledge: KnowledgeDep, settings: SettingsDep) -> Response:
     rule = knowledge.rules_file.rules.get(code)
     if rule is None:
         raise not_found("no such rule (GET /knowledge/rules lists them)")
@@ -49,6 +48,6 @@ async def rule_page(code: str, request: Request) -> Response:
         fires_when=knowledge.render(rule.fires_when),
         why=knowledge.render(rule.why),
         sources=[knowledge.describe_source(source) for source in rule.sources],
-        base=request.app.state.settings.public_base_url,
+        base=settings.public_base_url,
     )
     return HTMLResponse(html)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from cds_hooks.errors import bad_request
+from service.api.dependencies import KnowledgeDep, LinkSignerDep
 from service.api.web import templates
 from service.api.web.step_chart import step_chart
 from service.clinical.dosing.products import Form, Product
@@ -46,13 +47,12 @@ TITLES = {
 
 
 @router.get("/schedules/view", summary="A schedule as a printable page (HTML)")
-async def view(request: Request) -> Response:
-    state = request.app.state
+async def view(request: Request, knowledge: KnowledgeDep, signer: LinkSignerDep) -> Response:
     try:
-        printable = decode(request.query_params.multi_items(), state.link_signer, state.knowledge)
+        printable = decode(request.query_params.multi_items(), signer, knowledge)
     except ScheduleCodecError as error:
         raise bad_request(f"not a schedule: {error}", "query") from None
-    return HTMLResponse(render(printable, state.knowledge))
+    return HTMLResponse(render(printable, knowledge))
 
 
 def product_name(product: Product, knowledge: Knowledge) -> str:

@@ -112,11 +112,6 @@ def application(services: Services) -> FastAPI:
         telemetry=NO_FASTAPI_TELEMETRY,
     )
     attach_services(app, services)
-    # Only knowledge_pages and schedule_page still read these (until they take KnowledgeDep,
-    # SettingsDep and LinkSignerDep): every other route asks service.api.dependencies.
-    app.state.settings = settings
-    app.state.knowledge = services.knowledge
-    app.state.link_signer = services.link_signer
     metrics_endpoint.announce_build(services.knowledge.version)
 
     for module in (discovery, hooks, health, knowledge_pages, schedule_page, feedback, analytics):
