@@ -3,6 +3,9 @@
 The application keeps its ``Services`` (``service.api.services``) in one place, set by
 ``service.app.factory``; routes never read the application's state themselves but ask for a
 part, e.g. ``evaluator: EvaluatorDep``.
+
+The providers are ``async`` although they do not wait for anything: FastAPI runs a plain
+``def`` dependency on a worker thread, a thread hop per part per request on the hot path.
 """
 
 from __future__ import annotations
@@ -37,43 +40,43 @@ def services_of(request: Request) -> Services:
     return services_of_app(request.app)
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:
     return services_of(request).settings
 
 
-def knowledge_of(request: Request) -> Knowledge:
+async def knowledge_of(request: Request) -> Knowledge:
     return services_of(request).knowledge
 
 
-def clock_of(request: Request) -> Clock:
+async def clock_of(request: Request) -> Clock:
     return services_of(request).clock
 
 
-def link_signer_of(request: Request) -> LinkSigner:
+async def link_signer_of(request: Request) -> LinkSigner:
     return services_of(request).link_signer
 
 
-def evaluator_of(request: Request) -> Evaluator:
+async def evaluator_of(request: Request) -> Evaluator:
     return services_of(request).evaluator
 
 
-def store_of(request: Request) -> Store:
+async def store_of(request: Request) -> Store:
     return services_of(request).store
 
 
-def advice_recorder_of(request: Request) -> AdviceRecorder:
+async def advice_recorder_of(request: Request) -> AdviceRecorder:
     return services_of(request).advice_recorder
 
 
-def authenticator_of(request: Request) -> Authenticator | None:
+async def authenticator_of(request: Request) -> Authenticator | None:
     return services_of(request).authenticator
 
 
-def shutdown_of(request: Request) -> Shutdown:
+async def shutdown_of(request: Request) -> Shutdown:
     return services_of(request).shutdown
 
 
-def demo_of(request: Request) -> bool:
+async def demo_of(request: Request) -> bool:
     return services_of(request).demo
 
 
