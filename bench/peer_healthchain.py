@@ -44,8 +44,9 @@ from bench.run import (
     _wrk,
     combine_rounds,
     warm_up,
+    write_bodies,
 )
-from bench.workloads import SERVICES, build
+from bench.workloads import SERVICES
 
 HEALTHCHAIN_PYTHON = ROOT / ".venv-healthchain" / "bin" / "python"
 PEER_APP = ROOT / "bench" / "healthchain_peer_app.py"
@@ -195,10 +196,7 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="baclofen-peer-") as scratch:
         workdir = Path(scratch)
-        bodies = {}
-        for name in args.workloads:
-            bodies[name] = workdir / f"{name}.json"
-            bodies[name].write_text(json.dumps(build(name)))
+        bodies = write_bodies(workdir, args.workloads)
         server = Server(1, signer, workdir, None)
         try:
             peer = Peer(args.healthchain_python, workdir)

@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -284,6 +285,15 @@ def measure_against_floor(
     return combine_rounds(results), combine_rounds(floors), statistics.median(ratios)
 
 
+def write_bodies(workdir: Path, workloads: Iterable[str]) -> dict[str, Path]:
+    """Each workload's request body as a file wrk posts (``post.lua``), by workload name."""
+    bodies = {}
+    for name in workloads:
+        bodies[name] = workdir / f"{name}.json"
+        bodies[name].write_text(json.dumps(build(name)))
+    return bodies
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -310,10 +320,7 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="baclofen-bench-") as scratch:
         workdir = Path(scratch)
-        bodies = {}
-        for name in args.workloads:
-            bodies[name] = workdir / f"{name}.json"
-            bodies[name].write_text(json.dumps(build(name)))
+        bodies = write_bodies(workdir, args.workloads)
         pool = TokenPool(signer, workdir)
         for workers in args.workers:
             redis_url = _reachable(args.redis_url) if workers > 1 else None
