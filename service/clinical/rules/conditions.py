@@ -61,21 +61,34 @@ def _condition_rule(
     return check
 
 
+def _active_or_history_rule(value_set: str, active_code: str, history_code: str) -> RuleFunction:
+    """A contraindication while a condition of ``value_set`` is active, a caution when it is
+    only in the history: one card, the stronger one."""
+
+    def check(inp: RuleInput) -> Iterator[Finding]:
+        active = inp.patient.conditions_in(value_set, ACTIVE)
+        if active:
+            yield _condition_finding(inp, active_code, "critical", active)
+            return
+        history = inp.patient.conditions_in(value_set, (ClinicalStatus.HISTORY,))
+        if history:
+            yield _condition_finding(inp, history_code, "warning", history)
+
+    check.__name__ = value_set
+    return check
+
+
 epilepsy = _condition_rule("contraindication-epilepsy", "epilepsy", ANY, "critical")
 parkinsons = _condition_rule("contraindication-parkinsons", "parkinsons", ACTIVE, "critical")
 cerebrovascular = _condition_rule("caution-cerebrovascular", "cerebrovascular", ANY, "warning")
 respiratory = _condition_rule("caution-respiratory", "respiratory", ACTIVE, "warning")
 alcohol = _condition_rule("interaction-alcohol", "alcohol_use_disorder", ACTIVE, "warning")
-
-
-def psychosis(inp: RuleInput) -> Iterator[Finding]:
-    active = inp.patient.conditions_in("psychosis", ACTIVE)
-    if active:
-        yield _condition_finding(inp, "contraindication-psychosis", "critical", active)
-        return
-    history = inp.patient.conditions_in("psychosis", (ClinicalStatus.HISTORY,))
-    if history:
-        yield _condition_finding(inp, "caution-psychosis-history", "warning", history)
+psychosis = _active_or_history_rule(
+    "psychosis", "contraindication-psychosis", "caution-psychosis-history"
+)
+peptic_ulcer = _active_or_history_rule(
+    "peptic_ulcer", "contraindication-peptic-ulcer", "caution-peptic-ulcer-history"
+)
 
 
 def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
@@ -98,16 +111,6 @@ def hypersensitivity(inp: RuleInput) -> Iterator[Finding]:
             order_facts(inp.order, inp.knowledge),
         ),
     )
-
-
-def peptic_ulcer(inp: RuleInput) -> Iterator[Finding]:
-    active = inp.patient.conditions_in("peptic_ulcer", ACTIVE)
-    if active:
-        yield _condition_finding(inp, "contraindication-peptic-ulcer", "critical", active)
-        return
-    history = inp.patient.conditions_in("peptic_ulcer", (ClinicalStatus.HISTORY,))
-    if history:
-        yield _condition_finding(inp, "caution-peptic-ulcer-history", "warning", history)
 
 
 def excipient_lactose(inp: RuleInput) -> Iterator[Finding]:
