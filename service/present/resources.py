@@ -121,7 +121,7 @@ def base_request(order: BaclofenOrder, patient_id: str) -> dict[str, Any]:
     resource["resourceType"] = "MedicationRequest"
     resource.setdefault("status", "draft")
     if not resource.get("intent"):
-        resource["intent"] = "order"  # the CDS Hooks sandbox omits it (sandbox PR #143)
+        resource["intent"] = "order"  # the CDS Hooks sandbox omits it
     if not as_dict(resource.get("subject")):
         resource["subject"] = {"reference": f"Patient/{patient_id}"}
     if "category" in resource and not isinstance(resource["category"], list):

@@ -78,22 +78,32 @@ def _classify(
             history |= history_names
         elif coding.system in snomed_systems:
             matched |= knowledge.snomed_index.get(coding.code, frozenset())
-    text = " | ".join(texts)
-    if text and not (knowledge.negations is not None and knowledge.negations.search(text)):
-        for name in knowledge.condition_words.find(text):
-            if name in matched:
-                continue
-            # "Not pregnant", "febrile convulsions": the excluded phrase is taken out, and the
-            # value set counts only if its words are still found in what is left.
-            exclusions = knowledge.value_sets[name].exclude_words
-            if (
-                exclusions is not None
-                and exclusions.search(text)
-                and name not in knowledge.condition_words.find(exclusions.sub(" ", text))
-            ):
-                continue
-            matched.add(name)
+    # Each text on its own: joined, a display after a long ``text`` fell beyond the length
+    # bound of the patterns and went unread.
+    for text in texts:
+        matched |= _named_in(text, matched, knowledge)
     return frozenset(matched), frozenset(history)
+
+
+def _named_in(text: str, known: set[str], knowledge: Knowledge) -> set[str]:
+    """The value sets a condition's text names, beyond those already ``known``."""
+    if not text or (knowledge.negations is not None and knowledge.negations.search(text)):
+        return set()
+    named: set[str] = set()
+    for name in knowledge.condition_words.find(text):
+        if name in known:
+            continue
+        # "Not pregnant", "febrile convulsions": the excluded phrase is taken out, and the
+        # value set counts only if its words are still found in what is left.
+        exclusions = knowledge.value_sets[name].exclude_words
+        if (
+            exclusions is not None
+            and exclusions.search(text)
+            and name not in knowledge.condition_words.find(exclusions.sub(" ", text))
+        ):
+            continue
+        named.add(name)
+    return named
 
 
 def condition_facts(bundle: Any, knowledge: Knowledge) -> tuple[ConditionFact, ...]:

@@ -16,13 +16,17 @@ def renal_function(
     knowledge: Knowledge,
 ) -> Measurement | None:
     """The measured value when there is one within the window; else the Cockcroft-Gault
-    CrCl when creatinine, age, sex and a recent weight are all known; else None.
+    CrCl when creatinine, age, sex and a recent weight are all known and the patient is an
+    adult; else None.
 
-    The oldest age a partial birth date allows is used: it gives the lower CrCl.
+    The oldest age a partial birth date allows is used: it gives the lower CrCl. The formula
+    is for adults: in a child it reads a healthy kidney as an impaired one.
     """
     if measured is not None:
         return measured
     if creatinine is None or age is None or weight is None or sex not in ("male", "female"):
+        return None
+    if age.youngest < knowledge.dosing.pediatric.adult_from_age:
         return None
     formula = knowledge.dosing.renal.cockcroft_gault
     years = age.oldest

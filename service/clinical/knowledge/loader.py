@@ -415,7 +415,7 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> Knowledge:
         for reason in rule.override_reasons:
             if reason not in rules_file.override_reasons:
                 raise KnowledgeError(f"rules.yaml: {code}: unknown override reason {reason!r}")
-        if "info" not in rule.possible_indicators and not rule.override_reasons:
+        if set(rule.possible_indicators) - {"info"} and not rule.override_reasons:
             raise KnowledgeError(
                 f"rules.yaml: {code}: warning and critical rules need override reasons"
             )
