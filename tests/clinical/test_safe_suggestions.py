@@ -436,3 +436,58 @@ def test_a_thousand_drafts_give_a_bounded_answer_that_says_what_was_not_checked(
     assert "980" in missing.summary
     answer = sum(len(card.model_dump_json()) for card in result.cards)
     assert answer < 200_000, answer  # was 200 MB for 1,000 drafts
+
+
+# Suggestions accepted together ---------------------------------------------------------------
+
+
+def test_the_endings_of_one_card_together_keep_the_intake_within_one_cut(run: Assess) -> None:
+    # 45 mg/day today; two new drafts of 15 and 30 mg/day without priorPrescription. Each
+    # ending alone kept the intake, but "stop the older order" and "remove draft B" accepted
+    # together left 15 mg/day: a 30 mg/day cut at once.
+    older = active(BACLOFEN_5, 15, rid="mr-older")
+    draft_a = med_request(BACLOFEN_5, [dosage(5)], rid="mr-a")
+    draft_b = med_request(BACLOFEN_10, [dosage(10)], rid="mr-b")
+    result = run(hook_request([draft_a, draft_b], medications=[older]))
+    card = cards_by_code(result)["duplicate-therapy"]
+    intake = {"mr-older": 45.0, "mr-a": 15.0, "mr-b": 30.0}
+    ending_older = 0
+    for suggestion in card.suggestions:
+        touches_older = False
+        for action in suggestion.actions:
+            if action.type.value == "delete":
+                intake.pop(str(action.resourceId).split("/")[-1], None)
+                continue
+            resource = action.resource or {}
+            rid = str(resource.get("id"))
+            prior = (resource.get("priorPrescription") or {}).get("reference", "")
+            touches_older |= rid == "mr-older" or prior.endswith("mr-older")
+            if resource.get("status") in ("stopped", "cancelled", "completed"):
+                intake.pop(rid, None)
+            else:
+                intake[rid] = first_step_daily(resource)
+            if prior.endswith("mr-older"):
+                intake.pop("mr-older", None)
+        ending_older += touches_older
+    assert ending_older <= 1, [s.label for s in card.suggestions]
+    assert sum(intake.values()) >= 45 - 15, ([s.label for s in card.suggestions], intake)
+
+
+def test_no_lactose_free_switch_keeps_an_increase_beside_a_contraindication(run: Assess) -> None:
+    # 30 -> 45 mg/day with epilepsy and lactose intolerance: the switch keeps the 45 mg/day.
+    older = active(BACLOFEN_10, 10, rid="mr-older")
+    draft = med_request(BACLOFEN_5, [dosage(15)], prior="mr-older")
+    request = hook_request(
+        [draft],
+        medications=[older],
+        conditions=[
+            condition(icd10="G40.909", display="Epilepsy"),
+            condition(icd10="E73.9", display="Lactose intolerance"),
+        ],
+    )
+    result = run(request)
+    found = codes(result)
+    assert found.get("contraindication-epilepsy") == "critical"
+    lactose = cards_by_code(result).get("excipient-lactose")
+    assert lactose is not None
+    assert not lactose.suggestions, [s.label for s in lactose.suggestions]

@@ -242,9 +242,9 @@ def is_intrathecal(resource: dict[str, Any], s: Scenario) -> bool:
     return resource.get("id") in s.it_ids or "intrathecal" in text
 
 
-def oral_intake_after(s: Scenario, suggestion: Any) -> float:
-    """Day-one oral intake if the suggestion is accepted (None: nothing accepted) and the
-    drafts are signed as they then stand."""
+def oral_intake_after(s: Scenario, *suggestions: Any) -> float:
+    """Day-one oral intake if the suggestions are accepted together (none: nothing accepted)
+    and the drafts are signed as they then stand."""
     drafts = {
         e["resource"]["id"]: e["resource"]
         for e in s.request["context"].get("draftOrders", {}).get("entry", [])
@@ -252,7 +252,7 @@ def oral_intake_after(s: Scenario, suggestion: Any) -> float:
     actives = {
         e["resource"]["id"]: e["resource"] for e in s.request["prefetch"]["medications"]["entry"]
     }
-    for action in suggestion.actions if suggestion is not None else ():
+    for action in (action for suggestion in suggestions for action in suggestion.actions):
         resource = action.resource
         if action.type.value == "delete":
             drafts.pop(str(action.resourceId).split("/")[-1], None)
@@ -373,10 +373,18 @@ def check_schedule_limits(s: Scenario, resource: dict[str, Any]) -> None:
 def test_every_answer_keeps_the_promises_of_suggestions(s: Scenario) -> None:
     result = evaluate(s.request)
     before = Counter(c.source.topic.code for c in result.cards if c.source.topic)
-    as_ordered = oral_intake_after(s, None)
+    as_ordered = oral_intake_after(s)
     carried: dict[str, str] = {}
     for card in result.cards:
         code = card.source.topic.code if card.source.topic else ""
+        # 1a. a card's suggestions may be accepted together (selectionBehavior "any"): all
+        # of them at once still keep the intake within one cut
+        if len(card.suggestions) > 1 and any(
+            a.type.value == "delete" for sug in card.suggestions for a in sug.actions
+        ):
+            after_all = oral_intake_after(s, *card.suggestions)
+            floor = min(s.oral_before, as_ordered) - 15 - EPSILON
+            assert after_all >= floor, (code, [sug.label for sug in card.suggestions], after_all)
         for suggestion in card.suggestions:
             # 1. no abrupt oral cut: of any established order the suggestion replaces or
             # stops, nor of the patient's total when it removes orders

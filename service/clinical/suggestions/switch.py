@@ -41,6 +41,7 @@ def lactose_free_switch(inp: RuleInput) -> tuple[SuggestionSpec, ...]:
         dose=number(step.per_dose),
         volume=number(step.per_dose / strength),
     )
+    before = established_daily(inp)
     switch = SwitchProduct(
         inp.order,
         product.display,
@@ -49,6 +50,9 @@ def lactose_free_switch(inp: RuleInput) -> tuple[SuggestionSpec, ...]:
         rxnorm=code,
         concentration_mg_per_ml=strength,
         recommended=True,
+        # Keeping the ordered dose keeps its increase too: beside a contraindication that
+        # blocks increases, the switch is withheld like any other raise.
+        raises=before is not None and amount(step.daily or 0.0) > amount(before),
     )
     return (switch,)
 
