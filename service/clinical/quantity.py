@@ -13,8 +13,18 @@ them with a tolerance.
 
 from __future__ import annotations
 
+import math
+
 # Amounts are exact to 1 / SCALE of their unit.
 SCALE = 1_000_000
+# Beyond this no number is a dose (a pump's year holds less): larger ones are unreadable, and
+# quantizing them would overflow.
+LARGEST = 1e12
+
+
+def is_amount(value: float | None) -> bool:
+    """A number the arithmetic of amounts can take: finite and below ``LARGEST``."""
+    return value is None or (math.isfinite(value) and abs(value) < LARGEST)
 
 
 def micro_units(value: float) -> int:

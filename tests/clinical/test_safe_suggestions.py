@@ -491,3 +491,29 @@ def test_no_lactose_free_switch_keeps_an_increase_beside_a_contraindication(run:
     lactose = cards_by_code(result).get("excipient-lactose")
     assert lactose is not None
     assert not lactose.suggestions, [s.label for s in lactose.suggestions]
+
+
+def test_an_intrathecal_cut_in_a_later_step_is_as_abrupt_as_a_first(run: Assess) -> None:
+    # 900 mcg/day today; the new order holds 850 for a day, then gives 100.
+    draft = med_request(
+        BACLOFEN_IT_TEXT,
+        [
+            dosage(850, "mcg", frequency=1, route=INTRATHECAL, sequence=1, days=1),
+            dosage(100, "mcg", frequency=1, route=INTRATHECAL, sequence=2),
+        ],
+        prior="mr-pump",
+    )
+    result = run(hook_request([draft], medications=[pump(900, rid="mr-pump")]))
+    assert codes(result).get("intrathecal-discontinuation") == "critical"
+
+
+@pytest.mark.parametrize("where", ["draft", "active"])
+def test_a_dose_beyond_any_dose_is_unreadable_not_a_crash(run: Assess, where: str) -> None:
+    huge = [dosage(1e303, frequency=1)]
+    if where == "draft":
+        request = hook_request([med_request(BACLOFEN_10, huge)])
+    else:
+        older = med_request(BACLOFEN_10, huge, status="active", authored_days_ago=60)
+        request = hook_request([med_request(BACLOFEN_10, [dosage(10)])], medications=[older])
+    result = run(request)
+    assert result.cards, "an unreadable dose must be said, not answered with silence"

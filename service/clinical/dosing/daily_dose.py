@@ -8,7 +8,6 @@ understands, and nothing is guessed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -36,6 +35,7 @@ from service.clinical.fhir_json import (
     parse_date,
 )
 from service.clinical.knowledge import Knowledge
+from service.clinical.quantity import is_amount
 
 SNOMED = "http://snomed.info/sct"
 
@@ -323,10 +323,11 @@ def _dose(dose: Any, timing: Any, kind: DoseKind, product: Product) -> _Line:
 
 
 def _finite(line: _Line) -> _Line:
-    """A line whose arithmetic overflowed (1e308 mg three times a day) is unreadable, not
-    infinite: every rule compares and rounds these numbers, and infinity breaks both."""
+    """A line whose arithmetic overflowed (1e308 mg three times a day), or whose numbers are
+    beyond any dose (1e303 mg), is unreadable: every rule compares and quantizes these
+    numbers, and infinity or an overflow breaks both."""
     numbers = (line.daily, line.per_dose, line.per_day)
-    if all(value is None or math.isfinite(value) for value in numbers):
+    if all(is_amount(value) for value in numbers):
         return line
     return _Line(
         None, None, None, line.duration_days, line.start, frozenset(), line.units,

@@ -107,10 +107,11 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             notes=(stop_note,),
         )
         return
-    first = inp.order.dose.first_daily
-    if before is None or first is None or before <= 0:
+    if before is None or before <= 0 or not inp.order.dose.computable:
         return
-    cut = amount((before - first) / before)
+    # Every step of the order, each against the one before it: a schedule that holds the dose
+    # for a day and then drops it is as abrupt as a first step that does.
+    first, cut = _largest_cut(before, inp.order.dose.daily_values)
     if cut > inp.knowledge.dosing.intrathecal.discontinuation_cut_fraction:
         schedule = move_to(inp, first, "why_ordered_dose")
         yield Finding(
@@ -126,3 +127,14 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
                 (inp.knowledge.words("fact_cut"), f"{number(before)} → {number(first)} mcg/day"),
             ),
         )
+
+
+def _largest_cut(before: float, dailies: list[float]) -> tuple[float, float]:
+    """The step after the largest relative cut (as a fraction), with that cut."""
+    worst_step, worst_cut, previous = dailies[0], 0.0, before
+    for daily in dailies:
+        cut = amount((previous - daily) / previous) if previous > 0 else 0.0
+        if cut > worst_cut:
+            worst_step, worst_cut = daily, cut
+        previous = daily
+    return worst_step, worst_cut
