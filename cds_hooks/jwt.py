@@ -167,7 +167,9 @@ def _unverified_segment(segment: str) -> dict[str, Any]:
         raise TokenRejected("malformed")
     try:
         decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
+        # RecursionError: a header nested thousands of levels deep, sent before any key is
+        # known; it is malformed, not a server error.
         raise TokenRejected("malformed") from None
     if not isinstance(decoded, dict):
         raise TokenRejected("malformed")

@@ -67,7 +67,11 @@ def normalise_draft_orders(value: Any, field: str = "context.draftOrders") -> di
             )
             continue
         resource = entry["resource"] = _repaired(resource)
-        if resource_type in _TOLERATED_LEGACY or clearly_valid(resource):
+        try:
+            if resource_type in _TOLERATED_LEGACY or clearly_valid(resource):
+                continue
+        except RecursionError:
+            issues.append(_too_deep(where))
             continue
         try:
             model = get_fhir_model_class(resource_type)
@@ -89,9 +93,16 @@ def normalise_draft_orders(value: Any, field: str = "context.draftOrders") -> di
         except (ValueError, TypeError):
             # The library's message may quote the value; the place is what the caller needs.
             issues.append(Issue(f"{where}: not a valid FHIR R4 resource", expression=(where,)))
+        except RecursionError:
+            issues.append(_too_deep(where))
     if issues:
         raise CdsHooksError(400, issues[:20])
     return bundle
+
+
+def _too_deep(where: str) -> Issue:
+    # No MedicationRequest nests this deep; walking it would exhaust the interpreter's stack.
+    return Issue(f"{where}: nested too deeply to be a FHIR R4 resource", expression=(where,))
 
 
 def references_in(bundle: dict[str, Any]) -> set[str]:

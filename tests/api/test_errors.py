@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import factories as f
+
 SIGN = "/cds-services/baclofen-order-sign"
 
 
@@ -188,3 +190,13 @@ async def test_an_id_that_is_no_fhir_id_is_not_quoted_back(
     response = await client.post(SIGN, json=request)
     assert_outcome(response, 400, "prefetch.patient is Patient (not a FHIR id) but")
     assert "<script>" not in response.text
+
+
+async def test_a_draft_nested_too_deeply_is_400_not_500(client: httpx.AsyncClient) -> None:
+    nested: dict[str, Any] = {"url": "http://example.org/x", "valueString": "v"}
+    for _ in range(400):
+        nested = {"url": "http://example.org/x", "extension": [nested]}
+    draft = f.med_request(f.BACLOFEN_10, [f.dosage(10)])
+    draft["extension"] = [nested]
+    response = await client.post(SIGN, json=f.hook_request([draft]))
+    assert_outcome(response, 400, "nested too deeply")

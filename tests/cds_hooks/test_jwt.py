@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import time
@@ -160,6 +161,8 @@ async def test_small_clock_differences_are_tolerated() -> None:
         ("not-a-jwt", "malformed"),
         ("a.b.c", "malformed"),
         ("x" * 20_000 + ".a.b", "malformed"),
+        # a header nested 5,000 levels deep: refused, not a RecursionError
+        (base64.urlsafe_b64encode(b"[" * 5000).rstrip(b"=").decode() + ".e30.x", "malformed"),
         (unsigned({"alg": "ES384", "kid": SANDBOX_KID}, {"iss": SANDBOX_ISS}) + ".x", "malformed"),
     ],
 )
