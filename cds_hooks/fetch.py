@@ -139,4 +139,5 @@ def _of_another_patient(entry: Any, patient_id: str) -> bool:
 def _a(resource_type: Any) -> str:
     if not isinstance(resource_type, str) or not resource_type:
         return "something that is not a FHIR resource"
-    return ("an " if resource_type[0] in "AEIOU" else "a ") + resource_type
+    shown = resource_type[:64]  # the server's text, into a log line: bounded
+    return ("an " if shown[0] in "AEIOU" else "a ") + shown

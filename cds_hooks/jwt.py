@@ -430,9 +430,13 @@ def _text(mapping: Mapping[str, Any], name: str) -> str | None:
 
 def _number(mapping: Mapping[str, Any], name: str) -> float | None:
     value = mapping.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)  # an integer beyond 1e308 overflows
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _loggable(value: str | None) -> str | None:

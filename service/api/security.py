@@ -2,7 +2,8 @@
 
 With ``BACLOFEN_CDS_AUTH_REQUIRED`` (the default) the EHR's JWT is verified (``service.auth``)
 and the caller may have us fetch only from its issuer's ``fhir_servers``. With it off, the
-caller may have us fetch from ``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` (any, when that is empty).
+caller may have us fetch from ``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` (loopback servers only, when
+that is empty).
 """
 
 from __future__ import annotations

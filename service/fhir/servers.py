@@ -4,8 +4,9 @@ A hook request names the ``fhirServer`` to fetch from, and the EHR's token goes 
 fetch: an attacker who could choose that URL could make the service call internal addresses
 or hand a token to a host of their own. So a ``fhirServer`` is used only when it lies under a
 base URL configured for the caller (the JWT issuer's ``fhir_servers``, or
-``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` with authentication off; any, when that list is empty), and
-every URL fetched, next pages and redirects included, must lie under that ``fhirServer``.
+``BACLOFEN_CDS_FHIR_ALLOWED_BASES`` with authentication off; loopback only, when that list is
+empty), and every URL fetched, next pages and redirects included, must lie under that
+``fhirServer``.
 
 With authentication off and no allow-list (local development), only loopback servers may be
 contacted: an open service must not fetch from any host on the caller's word, token in hand.

@@ -33,7 +33,7 @@ Cards = list[tuple[str, str, str]]
 
 SIGN = "/cds-services/baclofen-order-sign"
 BUDGET_S = 0.5
-SLACK_S = 0.5  # scheduling on a shared 2-core machine
+SLACK_S = 3.0  # a loaded 2-core machine; the slow server answers only after 5 s
 
 
 def logged_reasons(caplog: pytest.LogCaptureFixture) -> set[str]:
