@@ -15,7 +15,6 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 
 from service.api.services import Clock, Services, Shutdown
-from service.auth.authenticator import Authenticator
 from service.clinical.knowledge import Knowledge
 from service.pipeline.evaluator import Evaluator
 from service.present.schedule_codec import LinkSigner
@@ -68,10 +67,6 @@ async def advice_recorder_of(request: Request) -> AdviceRecorder:
     return services_of(request).advice_recorder
 
 
-async def authenticator_of(request: Request) -> Authenticator | None:
-    return services_of(request).authenticator
-
-
 async def shutdown_of(request: Request) -> Shutdown:
     return services_of(request).shutdown
 
@@ -101,7 +96,6 @@ __all__ = [
     "ShutdownDep",
     "StoreDep",
     "attach_services",
-    "authenticator_of",
     "services_of",
     "services_of_app",
 ]
