@@ -48,7 +48,8 @@ def doses_not_above(
     """The doses of a day giving at most ``daily_mg`` with this product (empty if none)."""
     step = dose_step_mg(product, steps)
     daily = round_down(daily_mg, step)
-    return split_daily(daily, step, max(1, min(4, round(per_day)))) if daily > 0 else ()
+    per_day_at_most = max(1, min(steps.max_doses_per_day, round(per_day)))
+    return split_daily(daily, step, per_day_at_most) if daily > 0 else ()
 
 
 def doses_between(

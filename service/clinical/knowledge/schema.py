@@ -241,6 +241,7 @@ class Deliverable(_Data):
     unknown_strength_mg: float = Field(gt=0)
     intrathecal_mcg: float = Field(gt=0)
     intrathecal_small_mcg: float = Field(gt=0)
+    max_doses_per_day: int = Field(ge=1, le=6)
 
 
 class Schedules(_Data):

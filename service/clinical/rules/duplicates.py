@@ -38,11 +38,14 @@ def _together(ans: AnswerInput) -> tuple[list[BaclofenOrder], list[int]]:
     return [contexts[i].order for i in drafts] + staying, drafts
 
 
-def _route_text(kind: DoseKind, orders: Sequence[BaclofenOrder]) -> str:
+def _route_text(kind: DoseKind, orders: Sequence[BaclofenOrder], knowledge: Knowledge) -> str:
     total = combined_daily(orders, "highest_daily")
-    dose = "unknown" if total is None else f"{number(total)} {kind.unit}/day"
-    if kind is DoseKind.INTRATHECAL and total is not None:
-        dose += " by pump"
+    if total is None:
+        dose = knowledge.words("dose_unknown")
+    elif kind is DoseKind.INTRATHECAL:
+        dose = knowledge.words("intrathecal_daily", dose=number(total))
+    else:
+        dose = f"{number(total)} {kind.unit}/day"
     return f"{kind.value} {dose}"
 
 
@@ -54,7 +57,7 @@ def duplicate_therapy(ans: AnswerInput) -> Iterator[Finding]:
         return
     oral = [o for o in together if o.route is DoseKind.ORAL]
     pumps = [o for o in together if o.route is DoseKind.INTRATHECAL]
-    doses = " + ".join(_route_text(kind, group) for kind, group in (
+    doses = " + ".join(_route_text(kind, group, ans.knowledge) for kind, group in (
         (DoseKind.ORAL, oral), (DoseKind.INTRATHECAL, pumps)) if group)  # fmt: skip
     ceiling = oral_ceiling(ans.facts.patient, ans.knowledge)
     indicator, variant = _severity(oral, pumps, ceiling, ans.chart_opened)

@@ -70,10 +70,11 @@ def titration_suggestion(
     return ScheduleSuggestion(inp.order, schedule, label, prior=inp.context.current)
 
 
-def _doses_a_day(order: BaclofenOrder, default: int) -> int:
+def _doses_a_day(order: BaclofenOrder, default: int, knowledge: Knowledge) -> int:
     """How many doses a day the patient takes now: a taper keeps that rhythm."""
     per_day = order.dose.steps[-1].per_day
-    return max(1, min(4, round(per_day))) if per_day else default
+    most = knowledge.dosing.deliverable.max_doses_per_day
+    return max(1, min(most, round(per_day))) if per_day else default
 
 
 def taper_suggestion(
@@ -90,7 +91,9 @@ def taper_suggestion(
         from_daily=from_daily,
         to_daily=to_daily,
         long=long_taper(inp, from_daily),
-        per_day=_doses_a_day(current, inp.knowledge.dosing.oral.start_frequency_per_day),
+        per_day=_doses_a_day(
+            current, inp.knowledge.dosing.oral.start_frequency_per_day, inp.knowledge
+        ),
         final_per_day=final_per_day,
     )
     if schedule is None:
