@@ -94,7 +94,11 @@ def intrathecal_discontinuation(inp: RuleInput) -> Iterator[Finding]:
             inp.order,
             variant="stop",
             suggestions=(schedule,) if schedule else (),
-            values={"dose": number(before) if before is not None else "the current"},
+            values={
+                "dose": number(before)
+                if before is not None
+                else inp.knowledge.words("dose_current")
+            },
             facts=(
                 *facts,
                 (

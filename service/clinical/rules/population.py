@@ -24,7 +24,8 @@ from service.clinical.wording import number
 
 
 def _age_fact(age: Age, knowledge: Knowledge) -> tuple[str, str]:
-    return (knowledge.words("fact_age"), f"{age.text} (born {age.birth_date.isoformat()})")
+    born = knowledge.words("value_born", age=age.text, date=age.birth_date.isoformat())
+    return (knowledge.words("fact_age"), born)
 
 
 def pediatric_age_contraindicated(inp: RuleInput) -> Iterator[Finding]:

@@ -176,21 +176,29 @@ def _too_fast_facts(
     inp: RuleInput, current: BaclofenOrder, before: float, pace: Pace, since_change: int | None
 ) -> tuple[tuple[str, str], ...]:
     words, titration = inp.knowledge.words, inp.knowledge.dosing.titration
-    changed = f", last changed {current.authored_on.isoformat()}" if current.authored_on else ""
+    changed = (
+        words("value_last_changed", date=current.authored_on.isoformat())
+        if current.authored_on
+        else ""
+    )
     facts = [
         order_facts(current, inp.knowledge, words("fact_current_order")),
         (words("fact_current_daily_dose"), f"{number(before)} mg/day{changed}"),
         order_facts(inp.order, inp.knowledge, words("fact_new_order")),
         (
             words("fact_largest_rise"),
-            f"{number(pace.largest)} mg/day (at most {number(titration.max_step_daily_mg)})",
+            words(
+                "value_at_most",
+                value=f"{number(pace.largest)} mg/day",
+                limit=number(titration.max_step_daily_mg),
+            ),
         ),
     ]
     if since_change is not None:
         facts.append(
             (
                 words("fact_days_since_the_last_change"),
-                f"{since_change} (at least {titration.interval_days})",
+                words("value_at_least", value=since_change, limit=titration.interval_days),
             )
         )
     return tuple(facts)
@@ -213,7 +221,7 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
     discontinuation = inp.knowledge.dosing.discontinuation
     taper = inp.knowledge.dosing.taper
     before = established_daily(inp)
-    before_text = number(before) if before is not None else "the current"
+    before_text = number(before) if before is not None else inp.knowledge.words("dose_current")
     facts = (
         order_facts(current, inp.knowledge, inp.knowledge.words("fact_current_order")),
         *(
@@ -268,15 +276,21 @@ def abrupt_discontinuation(inp: RuleInput) -> Iterator[Finding]:
                 variant="cut",
                 values={
                     "decrease": number(decrease),
-                    "max_step": f"{number(discontinuation.max_cut_daily_mg)} mg/day per step",
+                    "max_step": inp.knowledge.words(
+                        "value_per_step", dose=number(discontinuation.max_cut_daily_mg)
+                    ),
                 },
                 facts=(
                     *facts,
                     order_facts(inp.order, inp.knowledge, inp.knowledge.words("fact_new_order")),
                     (
                         inp.knowledge.words("fact_cut"),
-                        f"{number(previous)} → {number(step.daily)} mg/day "
-                        f"(at most {number(discontinuation.max_cut_daily_mg)} at once)",
+                        inp.knowledge.words(
+                            "value_cut_at_once",
+                            before=number(previous),
+                            after=number(step.daily),
+                            limit=number(discontinuation.max_cut_daily_mg),
+                        ),
                     ),
                 ),
                 suggestions=(schedule,) if schedule else (),
